@@ -1,0 +1,94 @@
+"""The data shapes that flow between stages: chapters, cards and their IDs. No I/O here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Location
+
+# c05-q01: questionnaire item; c05-q11a: part of a split item; c05-r01: further research; c05-x01: extra.
+CARD_ID_RE = re.compile(r"^c(?P<chapter>\d{2})-(?P<kind>[qrx])(?P<number>\d{2})(?P<part>[a-z]?)$")
+ITEM_KINDS = {"q": "questionnaire item", "r": "further-research item", "x": "extra card"}
+
+
+@dataclass(frozen=True)
+class CardId:
+    text: str
+    chapter: int
+    kind: str  # "q", "r" or "x"
+    number: int
+    part: str
+
+    @classmethod
+    def parse(cls, text: str) -> CardId | None:
+        match = CARD_ID_RE.match(text)
+        if not match:
+            return None
+        return cls(
+            text=text,
+            chapter=int(match["chapter"]),
+            kind=match["kind"],
+            number=int(match["number"]),
+            part=match["part"],
+        )
+
+    def describe(self) -> str:
+        """Human wording of what the card covers, e.g. 'questionnaire item 13'."""
+        if self.kind == "x":
+            return ITEM_KINDS["x"]
+        return f"{ITEM_KINDS[self.kind]} {self.number}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image as written in a card's Markdown, with the line where it appears."""
+
+    src: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block: its language, further words of the info string, and the fence line."""
+
+    language: str
+    options: list[str]
+    location: Location
+
+
+@dataclass
+class Card:
+    id: CardId
+    question: str  # Markdown (inline)
+    answer: str  # Markdown (block)
+    location: Location  # the heading line
+    answer_line: int  # line where the answer text starts
+    tags: list[str] = field(default_factory=list)
+    images: list[ImageRef] = field(default_factory=list)
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    number: int
+    title: str
+    notebook: str
+    questionnaire_items: int
+    further_research_items: int
+    path: Path  # absolute path of the source file
+    location: Location  # line 1 of the file
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        words = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+        return f"{self.number:02d}-{words}"
+
+    @property
+    def tag(self) -> str:
+        return f"fastbook::ch{self.number:02d}"

@@ -1,0 +1,355 @@
+"""Stage 1, read: `source/*.md` -> Chapters. The only module that knows the card syntax.
+
+It records every problem in the Report and resynchronises at the next card heading, so one
+`check` run lists everything wrong in a file. It renders nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cards import Card, CardId, Chapter, CodeBlock, ImageRef
+from .errors import Location, Report, relative_path
+
+FILE_NAME_RE = re.compile(r"^(?P<chapter>\d{2})_[\w.-]+\.md$")
+FRONT_MATTER_DELIMITER = "---"
+FRONT_MATTER_KEYS = {
+    "chapter": "chapter number",
+    "title": "chapter title",
+    "notebook": "notebook file name",
+    "questionnaire": "number of questionnaire items",
+    "further-research": "number of further-research items",
+}
+COUNT_KEYS = ("chapter", "questionnaire", "further-research")
+LAST_CHAPTER = 19
+
+# Python-Markdown only recognises fences that start in column 0, so that is what counts as one here.
+FENCE_OPEN_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+INDENTED_FENCE_RE = re.compile(r"^\s+(`{3,}|~{3,})")
+CARD_HEADING_RE = re.compile(r"^##(?!#)(?P<space>\s*)(?P<text>.*)$")
+CHAPTER_HEADING_RE = re.compile(r"^#(?!#)\s")
+HEADING_ATTRS_RE = re.compile(r"^(?P<question>.*?)\s*\{(?P<attrs>[^{}]*)\}\s*$")
+ATTRS_RE = re.compile(r"^#(?P<id>\S+)(?:\s+tags=(?P<tags>\S*))?$")
+TAG_RE = re.compile(r"^[\w:-]+$")
+MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'].*?[\"'])?\s*\)")
+RAW_IMAGE_RE = re.compile(r"<img\b", re.IGNORECASE)
+ID_HELP = "use cNN-qNN, cNN-qNNa, cNN-rNN or cNN-xNN (see CONTRIBUTING.md)"
+
+
+def read_sources(source_dir: Path, root: Path, report: Report) -> list[Chapter]:
+    """Read every chapter file; files that cannot be read at all are reported and skipped."""
+    chapters = []
+    for path in sorted(source_dir.glob("*.md")):
+        chapter = read_chapter(path, root, report)
+        if chapter is not None:
+            chapters.append(chapter)
+    return chapters
+
+
+def read_chapter(path: Path, root: Path, report: Report) -> Chapter | None:
+    shown_path = relative_path(path, root)
+    text = _decode(path.read_bytes(), shown_path, report)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    file_match = FILE_NAME_RE.match(path.name)
+    if not file_match:
+        report.error(
+            Location(shown_path, 1),
+            f"file name {path.name!r} must start with the two-digit chapter number, "
+            "e.g. 05_image_classification.md",
+        )
+    metadata, body_start = _read_front_matter(lines, shown_path, report)
+    chapter = _make_chapter(metadata, file_match, path, shown_path, report)
+    chapter_number = chapter.number if chapter else (int(file_match["chapter"]) if file_match else None)
+    cards = _CardReader(shown_path, chapter, chapter_number, report).read(lines, body_start)
+    if chapter is None:
+        return None
+    chapter.cards = cards
+    return chapter
+
+
+def _decode(data: bytes, shown_path: str, report: Report) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        report.error(
+            Location(shown_path, line),
+            f"file is not valid UTF-8 (byte 0x{data[err.start]:02x}): save it with UTF-8 encoding",
+        )
+        return None
+
+
+def _read_front_matter(
+    lines: list[str], shown_path: str, report: Report
+) -> tuple[dict[str, tuple[str, int]], int]:
+    """Returns {key: (value, line)} and the index of the first body line."""
+    if not lines or lines[0].strip() != FRONT_MATTER_DELIMITER:
+        report.error(
+            Location(shown_path, 1),
+            "file must start with a metadata block: a '---' line, 'key: value' lines "
+            "(chapter, title, notebook, questionnaire, further-research) and a closing '---'",
+        )
+        return {}, 0
+    metadata: dict[str, tuple[str, int]] = {}
+    for index in range(1, len(lines)):
+        line_no = index + 1
+        line = lines[index]
+        if line.strip() == FRONT_MATTER_DELIMITER:
+            return metadata, index + 1
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if not sep or key not in FRONT_MATTER_KEYS:
+            report.error(
+                Location(shown_path, line_no),
+                f"unknown metadata line {line.strip()!r}: expected one of "
+                + ", ".join(f"'{k}: <{v}>'" for k, v in FRONT_MATTER_KEYS.items()),
+            )
+        elif key in metadata:
+            report.error(
+                Location(shown_path, line_no),
+                f"metadata key {key!r} appears twice (first at line {metadata[key][1]})",
+            )
+        else:
+            metadata[key] = (value.strip(), line_no)
+    report.error(Location(shown_path, 1), "metadata block is never closed: add a '---' line after it")
+    return {}, len(lines)
+
+
+def _make_chapter(
+    metadata: dict[str, tuple[str, int]],
+    file_match: re.Match | None,
+    path: Path,
+    shown_path: str,
+    report: Report,
+) -> Chapter | None:
+    ok = True
+    values: dict[str, object] = {}
+    for key, meaning in FRONT_MATTER_KEYS.items():
+        if key not in metadata:
+            if metadata or ok:  # an unreadable block was reported already
+                report.error(Location(shown_path, 1), f"metadata is missing '{key}: <{meaning}>'")
+            ok = False
+            continue
+        value, line_no = metadata[key]
+        if key in COUNT_KEYS:
+            if not value.isdigit():
+                report.error(Location(shown_path, line_no), f"'{key}' must be a whole number, not {value!r}")
+                ok = False
+                continue
+            values[key] = int(value)
+        elif not value:
+            report.error(Location(shown_path, line_no), f"'{key}' must not be empty")
+            ok = False
+        else:
+            values[key] = value
+    if "chapter" in values:
+        number = values["chapter"]
+        line_no = metadata["chapter"][1]
+        if not 1 <= number <= LAST_CHAPTER:
+            report.error(Location(shown_path, line_no), f"chapter must be between 1 and {LAST_CHAPTER}, not {number}")
+            ok = False
+        elif file_match and int(file_match["chapter"]) != number:
+            report.error(
+                Location(shown_path, line_no),
+                f"chapter {number} does not match the file name's prefix {file_match['chapter']}: "
+                "rename the file or fix the number",
+            )
+            ok = False
+    if not ok or not file_match:
+        return None
+    return Chapter(
+        number=values["chapter"],
+        title=values["title"],
+        notebook=values["notebook"],
+        questionnaire_items=values["questionnaire"],
+        further_research_items=values["further-research"],
+        path=path,
+        location=Location(shown_path, 1),
+    )
+
+
+class _CardReader:
+    """Splits the body into cards, line by line, keeping track of code fences."""
+
+    def __init__(self, shown_path: str, chapter: Chapter | None, chapter_number: int | None, report: Report):
+        self.path = shown_path
+        self.chapter = chapter
+        self.chapter_number = chapter_number
+        self.report = report
+        self.cards: list[Card] = []
+        self.current: _PendingCard | None = None
+        self.reported_preamble = False
+
+    def read(self, lines: list[str], start: int) -> list[Card]:
+        fence: tuple[str, int] | None = None  # (marker, line number) of the open fence
+        for index in range(start, len(lines)):
+            line = lines[index]
+            line_no = index + 1
+            if fence is not None:
+                marker = fence[0]
+                if line.startswith(marker[0] * len(marker)) and not line.strip().strip(marker[0]):
+                    fence = None
+                self._add_line(line, line_no)
+                continue
+            opening = FENCE_OPEN_RE.match(line)
+            if opening:
+                fence = (opening["fence"], line_no)
+                self._open_code_block(opening["info"].strip(), line_no)
+                self._add_line(line, line_no)
+                continue
+            heading = CARD_HEADING_RE.match(line)
+            if heading:
+                self._start_card(heading, line_no)
+                continue
+            if CHAPTER_HEADING_RE.match(line) and self.current is not None:
+                self._error(
+                    line_no,
+                    "a level-1 heading inside a card: use '## ' to start a new card, "
+                    "or '### ' for a heading within an answer",
+                )
+            elif INDENTED_FENCE_RE.match(line):
+                self._error(
+                    line_no,
+                    "code fence is indented: start the fence at the beginning of the line "
+                    "(fences inside list items are not supported)",
+                )
+            self._scan_images(line, line_no)
+            self._add_line(line, line_no)
+        if fence is not None:
+            self._error(fence[1], f"code fence opened here is never closed: add a closing {fence[0]} line")
+        self._finish_card()
+        return self.cards
+
+    def _error(self, line_no: int, message: str) -> None:
+        self.report.error(Location(self.path, line_no), message)
+
+    def _add_line(self, line: str, line_no: int) -> None:
+        if self.current is not None:
+            self.current.lines.append((line_no, line))
+        elif line.strip() and not CHAPTER_HEADING_RE.match(line) and not self.reported_preamble:
+            self.reported_preamble = True
+            self._error(line_no, "text before the first card: start each card with '## <question> {#<card ID>}'")
+
+    def _open_code_block(self, info: str, line_no: int) -> None:
+        if self.current is not None:
+            words = info.split()
+            self.current.code_blocks.append(
+                CodeBlock(language=words[0] if words else "", options=words[1:], location=Location(self.path, line_no))
+            )
+
+    def _scan_images(self, text: str, line_no: int) -> None:
+        if self.current is None:
+            return
+        for match in MARKDOWN_IMAGE_RE.finditer(text):
+            self.current.images.append(ImageRef(match["src"], Location(self.path, line_no)))
+        if RAW_IMAGE_RE.search(text):
+            self._error(line_no, "raw <img> tag: use Markdown image syntax, e.g. ![description](../media/plot.png)")
+
+    def _start_card(self, heading: re.Match, line_no: int) -> None:
+        self._finish_card()
+        self.current = _PendingCard(line_no)
+        if not heading["space"]:
+            self._error(line_no, "put a space after '##' in a card heading")
+        parsed = HEADING_ATTRS_RE.match(heading["text"])
+        if parsed is None or not parsed["attrs"].strip().startswith("#"):
+            example = f"c{self.chapter_number:02d}-q01" if self.chapter_number else "c05-q01"
+            self._error(line_no, f"card has no ID: end the heading with {{#{example}}}")
+            self.current.question = heading["text"].strip()
+            return
+        self.current.question = parsed["question"].strip()
+        attrs = ATTRS_RE.match(parsed["attrs"].strip())
+        if attrs is None:
+            self._error(line_no, f"cannot read {{{parsed['attrs']}}}: write {{#<card ID>}} or {{#<card ID> tags=a,b}}")
+            return
+        self.current.card_id = self._parse_id(attrs["id"], line_no)
+        self.current.tags = self._parse_tags(attrs["tags"], line_no)
+        self._scan_images(self.current.question, line_no)
+
+    def _parse_id(self, text: str, line_no: int) -> CardId | None:
+        card_id = CardId.parse(text)
+        if card_id is None:
+            self._error(line_no, f"malformed card ID {text!r}: {ID_HELP}")
+            return None
+        if self.chapter_number is not None and card_id.chapter != self.chapter_number:
+            self._error(
+                line_no,
+                f"card ID {text} names chapter {card_id.chapter} but this file is chapter "
+                f"{self.chapter_number}: use c{self.chapter_number:02d}-…",
+            )
+            return None
+        if card_id.number == 0:
+            self._error(line_no, f"card ID {text}: item numbers start at 01")
+            return None
+        if self.chapter is not None:
+            limit = {
+                "q": self.chapter.questionnaire_items,
+                "r": self.chapter.further_research_items,
+            }.get(card_id.kind)
+            if limit is not None and card_id.number > limit:
+                self._error(
+                    line_no,
+                    f"card ID {text}: chapter {self.chapter.number} has only {limit} "
+                    f"{card_id.describe().rsplit(' ', 1)[0]}s (see the chapter metadata)",
+                )
+                return None
+        return card_id
+
+    def _parse_tags(self, text: str | None, line_no: int) -> list[str]:
+        if text is None:
+            return []
+        tags = [tag for tag in text.split(",") if tag]
+        bad = [tag for tag in tags if not TAG_RE.match(tag)]
+        if bad or not tags:
+            self._error(
+                line_no,
+                f"bad tags {text!r}: separate tags with commas; use letters, digits, '_', '-' and '::'",
+            )
+            return []
+        return tags
+
+    def _finish_card(self) -> None:
+        pending = self.current
+        self.current = None
+        if pending is None:
+            return
+        if not pending.question:
+            self._error(pending.line_no, "card has an empty question: write it after '## '")
+        body = pending.lines
+        while body and not body[0][1].strip():
+            body = body[1:]
+        while body and not body[-1][1].strip():
+            body = body[:-1]
+        label = pending.card_id or "card"
+        if not body:
+            self._error(pending.line_no, f"{label} has no answer: write it below the heading")
+        if pending.card_id is None or not pending.question or not body:
+            return
+        self.cards.append(
+            Card(
+                id=pending.card_id,
+                question=pending.question,
+                answer="\n".join(line for _, line in body),
+                location=Location(self.path, pending.line_no),
+                answer_line=body[0][0],
+                tags=pending.tags,
+                images=pending.images,
+                code_blocks=pending.code_blocks,
+            )
+        )
+
+
+@dataclass
+class _PendingCard:
+    line_no: int
+    question: str = ""
+    card_id: CardId | None = None
+    tags: list[str] = field(default_factory=list)
+    lines: list[tuple[int, str]] = field(default_factory=list)  # (line number, text)
+    images: list[ImageRef] = field(default_factory=list)
+    code_blocks: list[CodeBlock] = field(default_factory=list)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ROOT = Path(__file__).parent.parent
+TIMESTAMP = 1_700_000_000
+
+
+@pytest.fixture
+def good_project(tmp_path: Path) -> Path:
+    """A copy of the good fixture project: two chapters that use every card feature."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "good", root)
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path):
+    """Writes {relative path: text} into a fresh project folder and returns its root."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "made"
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        (root / "source").mkdir(parents=True, exist_ok=True)
+        (root / "media").mkdir(exist_ok=True)
+        return root
+
+    return make
+
+
+@pytest.fixture
+def fixed_time(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(TIMESTAMP))
+    return TIMESTAMP
+
+
+def chapter_text(body: str, chapter: int = 5, questionnaire: int = 23, further: int = 2) -> str:
+    """A chapter file with valid metadata; line 9 is the first line of `body`."""
+    return (
+        "---\n"
+        f"chapter: {chapter}\n"
+        "title: Image Classification\n"
+        "notebook: 05_pet_breeds.ipynb\n"
+        f"questionnaire: {questionnaire}\n"
+        f"further-research: {further}\n"
+        "---\n"
+        "\n"
+        f"{body}"
+    )

@@ -1,0 +1,58 @@
+from ankigen.errors import Report
+from ankigen.sources import read_chapter, read_sources
+from conftest import chapter_text
+
+
+def test_reads_every_card_with_ids_tags_and_lines(good_project):
+    report = Report()
+    chapters = read_sources(good_project / "source", good_project, report)
+    assert report.problems == []
+    assert [(c.number, c.title, c.notebook) for c in chapters] == [
+        (1, "First Steps", "01_intro.ipynb"),
+        (2, "Second Steps", "02_production.ipynb"),
+    ]
+    first = chapters[0]
+    assert [card.id.text for card in first.cards] == ["c01-q01", "c01-q02", "c01-q03", "c01-r01"]
+    assert [str(card.location) for card in first.cards] == [
+        "source/01_first_steps.md:11",
+        "source/01_first_steps.md:21",
+        "source/01_first_steps.md:31",
+        "source/01_first_steps.md:40",
+    ]
+    assert first.cards[1].tags == ["code", "python"]
+    assert first.cards[0].question == "What does `snake_case_name` stay as, and is $a_1 * b_2$ math?"
+    assert first.cards[0].answer_line == 13
+
+
+def test_heading_inside_code_fence_is_code_not_a_card(good_project):
+    chapter = read_chapter(good_project / "source/01_first_steps.md", good_project, Report())
+    card = chapter.cards[1]
+    assert "## not a new card" in card.answer
+    assert [(b.language, str(b.location)) for b in card.code_blocks] == [("python", "source/01_first_steps.md:25")]
+
+
+def test_images_are_recorded_with_their_lines(good_project):
+    chapter = read_chapter(good_project / "source/01_first_steps.md", good_project, Report())
+    assert [(i.src, str(i.location)) for i in chapter.cards[2].images] == [
+        ("../media/dot.png", "source/01_first_steps.md:38")
+    ]
+
+
+def test_crlf_line_endings_and_bom_are_accepted(make_project):
+    text = "\ufeff" + chapter_text("## Question? {#c05-q01}\n\nAnswer.\n").replace("\n", "\r\n")
+    root = make_project({"source/05_x.md": text})
+    report = Report()
+    chapter = read_chapter(root / "source/05_x.md", root, report)
+    assert report.problems == []
+    assert chapter.cards[0].answer == "Answer."
+
+
+def test_parser_resynchronises_at_the_next_card(make_project):
+    body = "## No id here\n\nAnswer.\n\n## Fine {#c05-q02}\n\nAnswer two.\n"
+    root = make_project({"source/05_x.md": chapter_text(body)})
+    report = Report()
+    chapter = read_chapter(root / "source/05_x.md", root, report)
+    assert [str(p) for p in report.problems] == [
+        "source/05_x.md:9: card has no ID: end the heading with {#c05-q01}"
+    ]
+    assert [card.id.text for card in chapter.cards] == ["c05-q02"]
