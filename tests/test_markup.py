@@ -1,0 +1,59 @@
+from ankigen.markup import Renderer, highlight_css
+
+render = Renderer().render
+
+
+def test_inline_and_display_math_become_mathjax_delimiters_untouched():
+    html = render("Here $a_1 * b_2 + \\alpha$ and\n\n$$\\sum_{i=1}^{n} x_i^2 \\le \\frac{a}{b}$$")
+    assert r"\(a_1 * b_2 + \alpha\)" in html
+    assert r"\[\sum_{i=1}^{n} x_i^2 \le \frac{a}{b}\]" in html
+    assert "<em>" not in html
+
+
+def test_multiline_display_math_with_list_like_lines_stays_math():
+    html = render("$$\n- a_1\n* b_2\n$$")
+    assert "\\[\n- a_1\n* b_2\n\\]" in html
+    assert "<li>" not in html
+
+
+def test_math_html_specials_are_escaped_for_the_field():
+    assert r"\(a &lt; b\)" in render("$a < b$")
+
+
+def test_dollar_amounts_code_spans_and_escaped_dollars_are_not_math():
+    html = render("It costs $5 and $10. Code `$x_1$` stays. A literal \\$3.")
+    assert "\\(" not in html
+    assert "<code>$x_1$</code>" in html
+    assert "&#36;3" in html
+
+
+def test_snake_case_is_not_emphasis():
+    assert render("use snake_case_names here") == "<p>use snake_case_names here</p>"
+
+
+def test_code_is_highlighted_with_css_classes_not_inline_styles():
+    html = render("```python\n## a comment, not a card\nprint(1)\n```")
+    assert '<div class="highlight">' in html
+    assert '<span class="c1">## a comment, not a card</span>' in html
+    assert "style=" not in html
+    assert "$" not in render("```python\nx = '$a$'\n```").replace("'$a$'", "")
+
+
+def test_images_point_at_packaged_names():
+    html = render("![alt](../media/dot.png)", {"../media/dot.png": "fastbook-dot-0123.png"})
+    assert '<img alt="alt" src="fastbook-dot-0123.png">' in html
+
+
+def test_tables_render():
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |")
+    assert "<table>" in html and "<td>2</td>" in html
+
+
+def test_question_renders_without_paragraph():
+    assert Renderer().render_inline("What is `x`?") == "What is <code>x</code>?"
+
+
+def test_code_palettes_cover_light_and_both_night_mode_classes():
+    css = highlight_css()
+    assert ".highlight .k " in css
+    assert ".nightMode .highlight .k, .night_mode .highlight .k {" in css
