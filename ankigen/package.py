@@ -1,0 +1,129 @@
+"""Stage 5, package: rendered cards -> genanki notes and decks -> byte-reproducible .apkg files.
+
+Identity lives here: note GUIDs come from the card IDs written in the source, deck ids from chapter
+numbers, and every timestamp from the one build timestamp passed in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import genanki
+
+from .cards import Card, Chapter
+from .media import MediaFile
+
+GUID_NAMESPACE = "fastbook.ankigen"
+PARENT_DECK_NAME = "fastbook"
+PARENT_DECK_ID = 1843409200
+BOOK_TITLE = "Deep Learning for Coders with fastai and PyTorch"
+NOTEBOOK_URL = "https://github.com/fastai/fastbook/blob/master/{notebook}"
+FURTHER_RESEARCH_TAG = "further-research"
+
+
+@dataclass
+class RenderedCard:
+    card: Card
+    question_html: str
+    answer_html: str
+    media: list[MediaFile]
+
+
+@dataclass
+class DeckPackage:
+    """What one .apkg holds: some chapters' rendered cards and the media they use."""
+
+    file_name: str
+    chapters: list[tuple[Chapter, list[RenderedCard]]]
+
+    @property
+    def card_count(self) -> int:
+        return sum(len(cards) for _, cards in self.chapters)
+
+    @property
+    def media(self) -> list[MediaFile]:
+        unique = {m.name: m for _, cards in self.chapters for card in cards for m in card.media}
+        return [unique[name] for name in sorted(unique)]
+
+
+def note_guid(card: Card) -> str:
+    """Derived from the permanent card ID only, so rewording or moving a card keeps its history."""
+    return genanki.guid_for(GUID_NAMESPACE, card.id.text)
+
+
+def deck_name(chapter: Chapter) -> str:
+    return f"{PARENT_DECK_NAME}::{chapter.number:02d} {chapter.title}"
+
+
+def source_html(chapter: Chapter, card: Card) -> str:
+    url = NOTEBOOK_URL.format(notebook=chapter.notebook)
+    return (
+        f"Chapter {chapter.number}, {card.id.describe()} &middot; "
+        f'<a href="{url}">{chapter.notebook}</a>'
+    )
+
+
+def card_tags(chapter: Chapter, card: Card) -> list[str]:
+    tags = [chapter.tag, *card.tags]
+    if card.id.kind == "r" and FURTHER_RESEARCH_TAG not in tags:
+        tags.append(FURTHER_RESEARCH_TAG)
+    return tags
+
+
+def write_package(package: DeckPackage, path: Path, note_type: genanki.Model, version: str, timestamp: int) -> None:
+    """Writes one .apkg; equal inputs give equal bytes (ids, zip order and entry times are fixed)."""
+    built_on = datetime.fromtimestamp(timestamp, timezone.utc)
+    decks = [genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on))]
+    for chapter, rendered in package.chapters:
+        deck = genanki.Deck(
+            PARENT_DECK_ID + chapter.number, deck_name(chapter), description=_description(chapter, version, built_on)
+        )
+        for item in rendered:
+            deck.add_note(
+                genanki.Note(
+                    model=note_type,
+                    fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
+                    tags=card_tags(chapter, item.card),
+                    guid=note_guid(item.card),
+                )
+            )
+        decks.append(deck)
+    media = package.media
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        connection = sqlite3.connect(db_path)
+        # Note and card ids count up from the timestamp, as genanki's own writer does.
+        genanki.Package(decks).write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
+        connection.commit()
+        connection.close()
+        entries = [
+            ("collection.anki2", db_path.read_bytes()),
+            ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
+        ]
+    entries += [(str(i), m.path.read_bytes()) for i, m in enumerate(media)]
+    _write_zip(path, entries, built_on)
+
+
+def _description(chapter: Chapter | None, version: str, built_on: datetime) -> str:
+    subject = f"Chapter {chapter.number}, <i>{chapter.title}</i>, of" if chapter else "The end-of-chapter questionnaires of"
+    return (
+        f"{subject} <i>{BOOK_TITLE}</i> as flashcards.<br>"
+        f"Deck version {version}, built {built_on:%Y-%m-%d}."
+    )
+
+
+def _write_zip(path: Path, entries: list[tuple[str, bytes]], built_on: datetime) -> None:
+    date_time = max(built_on, datetime(1980, 1, 1, tzinfo=timezone.utc)).timetuple()[:6]  # zip starts at 1980
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=9)

@@ -1,0 +1,83 @@
+import os
+
+import pytest
+
+import ankigen.pipeline
+from ankigen.cli import main
+
+
+def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time, capsys):
+    assert main(["--root", str(good_project)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Read 2 chapters, 6 cards from source",
+        "Build timestamp 2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)",
+        f"Wrote dist/fastbook.apkg: 6 cards, 2 media files, {size(good_project, 'fastbook.apkg')} KiB",
+        f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 1 media file, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
+        f"Wrote dist/fastbook-02-second-steps.apkg: 2 cards, 1 media file, {size(good_project, 'fastbook-02-second-steps.apkg')} KiB",
+    ]
+
+
+def size(root, name):
+    return f"{(root / 'dist' / name).stat().st_size / 1024:.0f}"
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "check" in out and "SOURCE_DATE_EPOCH" in out
+
+
+def snapshot(dist):
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()}
+
+
+def test_a_failed_build_leaves_the_previous_decks_untouched(good_project, fixed_time, capsys):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    before = snapshot(good_project / "dist")
+    source = good_project / "source/01_first_steps.md"
+    source.write_text(source.read_text().replace("{#c01-q02", "{#c01-q01"))
+    assert main(["--root", str(good_project)]) == 1
+    assert "duplicate card ID c01-q01" in capsys.readouterr().err
+    assert snapshot(good_project / "dist") == before
+
+
+def test_an_error_while_writing_leaves_dist_unchanged(good_project, fixed_time, monkeypatch):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    before = snapshot(good_project / "dist")
+    real_write = ankigen.pipeline.write_package
+    written = []
+
+    def write_then_fail(package, path, *args):
+        real_write(package, path, *args)
+        written.append(path)
+        if len(written) == 2:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(ankigen.pipeline, "write_package", write_then_fail)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    with pytest.raises(OSError):
+        main(["-q", "--root", str(good_project)])
+    assert snapshot(good_project / "dist") == before  # no staging folder left behind either
+
+
+def test_bad_source_date_epoch_is_a_clear_error(good_project, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert main(["--root", str(good_project)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, not 'yesterday'"
+    )
+
+
+def test_without_git_or_source_date_epoch_the_build_says_what_to_do(good_project, monkeypatch, capsys):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", os.fspath(good_project.parent))
+    assert main(["--root", str(good_project)]) == 1
+    assert "set SOURCE_DATE_EPOCH" in capsys.readouterr().err
+
+
+def test_missing_source_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", "--root", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: no source folder at {tmp_path}/source")

@@ -1,0 +1,89 @@
+import sqlite3
+import zipfile
+
+from ankigen.cli import main
+from ankigen.errors import Report
+from ankigen.media import resolve_media
+from ankigen.package import note_guid
+from ankigen.sources import read_sources
+from conftest import chapter_text
+
+
+def read_chapters(root):
+    report = Report()
+    chapters = read_sources(root / "source", root, report)
+    assert report.ok
+    return chapters
+
+
+def test_guid_depends_on_the_card_id_only(make_project):
+    first = make_project({"source/05_a.md": chapter_text("## Old wording? {#c05-q01}\n\nOld answer.\n")})
+    [before] = read_chapters(first)[0].cards
+    (first / "source/05_a.md").write_text(
+        chapter_text("## Inserted? {#c05-q02}\n\nNew.\n\n## New wording? {#c05-q01}\n\nNew answer.\n")
+    )
+    inserted, after = read_chapters(first)[0].cards
+    assert note_guid(after) == note_guid(before)
+    assert note_guid(inserted) != note_guid(before)
+
+
+def test_media_names_are_namespaced_unique_and_follow_content(good_project):
+    chapters = read_chapters(good_project)
+    media = resolve_media(chapters, good_project / "media", Report())
+    red = media["c01-q03"]["../media/dot.png"].name
+    blue = media["c02-q01"]["../media/diagrams/dot.png"].name
+    assert red.startswith("fastbook-dot-") and red.endswith(".png")
+    assert blue.startswith("fastbook-dot-") and red != blue
+    (good_project / "media/diagrams/dot.png").write_bytes((good_project / "media/dot.png").read_bytes())
+    same = resolve_media(chapters, good_project / "media", Report())
+    assert same["c02-q01"]["../media/diagrams/dot.png"].name == red
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(good_project, fixed_time, tmp_path):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    first = {p.name: p.read_bytes() for p in (good_project / "dist").glob("*.apkg")}
+    other = tmp_path / "copy"
+    good_project.rename(other)
+    assert main(["-q", "--root", str(other)]) == 0
+    second = {p.name: p.read_bytes() for p in (other / "dist").glob("*.apkg")}
+    assert sorted(first) == ["fastbook-01-first-steps.apkg", "fastbook-02-second-steps.apkg", "fastbook.apkg"]
+    assert first == second
+
+
+def test_a_later_timestamp_gives_newer_notes(good_project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    main(["-q", "--root", str(good_project)])
+    older = (good_project / "dist/fastbook.apkg").read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    main(["-q", "--root", str(good_project)])
+    assert (good_project / "dist/fastbook.apkg").read_bytes() != older
+    assert note_times(good_project / "dist/fastbook.apkg", good_project) == {1800000000}
+
+
+def note_times(apkg, tmp):
+    with zipfile.ZipFile(apkg) as archive:
+        (tmp / "col.sqlite").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp / "col.sqlite") as db:
+        return {mod for (mod,) in db.execute("select mod from notes")}
+
+
+def test_zip_entries_are_compressed_in_fixed_order_with_fixed_times(good_project, fixed_time):
+    main(["-q", "--root", str(good_project)])
+    with zipfile.ZipFile(good_project / "dist/fastbook.apkg") as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1"]
+    assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+    assert {i.date_time for i in infos} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_build_time_comes_from_the_last_commit(good_project, monkeypatch):
+    import subprocess
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    env = {"GIT_AUTHOR_DATE": "@1750000000 +0000", "GIT_COMMITTER_DATE": "@1750000000 +0000"}
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=good_project, check=True)
+    subprocess.run([*git, "add", "."], cwd=good_project, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "cards"], cwd=good_project, check=True, env={**env, "PATH": "/usr/bin:/bin"})
+    assert main(["-q", "--root", str(good_project)]) == 0
+    assert note_times(good_project / "dist/fastbook.apkg", good_project) == {1750000000}
