@@ -52,13 +52,26 @@ class ImageRef:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass
 class CodeBlock:
-    """A fenced code block: its language, further words of the info string, and the fence line."""
+    """A fenced code block: its language, the further words of its info string (e.g. `run`), its code."""
 
     language: str
     options: list[str]
-    location: Location
+    location: Location  # the opening fence
+    code: str = ""
+
+    @property
+    def runs(self) -> bool:
+        return "run" in self.options
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What running a code block printed: its output, or the exception it raised."""
+
+    output: str
+    raised: bool
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Stage 2, render: a card's Markdown -> HTML for Anki, with Pygments classes and MathJax delimiters.
 
-Knows nothing about files or cards: callers pass the text and a map of image sources to
-packaged media names.
+Knows nothing about files: callers pass the text plus its Attachments (packaged image names,
+HTML figures to inline, outputs of executed code blocks).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -16,6 +17,9 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
+
+from .cards import Execution
+from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
 HIGHLIGHT_CLASS = "highlight"
 LIGHT_CODE_STYLE = "friendly"
@@ -33,6 +37,74 @@ _MATH_TOKEN_RE = re.compile(
     r"|\$(?P<inline>[^\s$`](?:[^$\n`]*?[^\s\\$`])?)\$(?!\d)",
     re.DOTALL,
 )
+
+
+# A line holding nothing but an image reference: where an HTML figure (a table) is inlined.
+_LONE_IMAGE_RE = re.compile(r"^\s*!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?\s*\)\s*$")
+
+
+@dataclass(frozen=True)
+class Attachments:
+    """What a card's Markdown refers to beyond itself, keyed as the Markdown writes it."""
+
+    image_names: Mapping[str, str] = field(default_factory=dict)  # src -> packaged media name
+    inline_html: Mapping[str, str] = field(default_factory=dict)  # src of an .html figure -> its HTML
+    outputs: Mapping[str, Execution] = field(default_factory=dict)  # code of a `run` block -> result
+
+
+class _CodeFencePreprocessor(Preprocessor):
+    """Strips our words from fence info strings and puts each executed block's output below it.
+
+    Runs before Python-Markdown's fenced-code preprocessor, which would not see `python run` as a fence.
+    """
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.attachments = Attachments()
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        marker = None
+        for line in lines:
+            if marker is None:
+                opening = FENCE_OPEN_RE.match(line)
+                if opening:
+                    marker, block, code = opening["fence"], parse_fence_info(opening["info"], None), []
+                    line = marker + block.language
+            elif is_closing_fence(line, marker):
+                marker = None
+                out.append(line)
+                if block.runs:
+                    out += ["", self.md.htmlStash.store(_output_html(self.attachments.outputs["\n".join(code)])), ""]
+                continue
+            else:
+                code.append(line)
+            out.append(line)
+        return out
+
+
+def _output_html(result: Execution) -> str:
+    kind = "output error" if result.raised else "output"
+    return f'<pre class="{kind}">{html.escape(result.output.rstrip(), quote=False)}</pre>'
+
+
+class _InlineFigurePreprocessor(Preprocessor):
+    """Replaces a lone `![...](figure.html)` line with the figure's HTML (e.g. a computed table)."""
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.inline_html: Mapping[str, str] = {}
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.inline_html:
+            return lines
+        out = []
+        for line in lines:
+            match = _LONE_IMAGE_RE.match(line)
+            if match and match["src"] in self.inline_html:
+                line = self.md.htmlStash.store(self.inline_html[match["src"]])
+            out.append(line)
+        return out
 
 
 class _MathPreprocessor(Preprocessor):
@@ -96,6 +168,8 @@ class _ImageSourceTreeprocessor(Treeprocessor):
 
 class _AnkiExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_CodeFencePreprocessor(md), "ankigen_code_fences", 28)
+        md.preprocessors.register(_InlineFigurePreprocessor(md), "ankigen_inline_figures", 16)
         md.preprocessors.register(_MathPreprocessor(md), "ankigen_math", 15)
         md.treeprocessors.register(_ImageSourceTreeprocessor(md), "ankigen_images", 5)
 
@@ -112,14 +186,16 @@ class Renderer:
             output_format="html",
         )
 
-    def render(self, text: str, image_names: Mapping[str, str] | None = None) -> str:
+    def render(self, text: str, attachments: Attachments = Attachments()) -> str:
         self._md.reset()
-        self._md.treeprocessors["ankigen_images"].image_names = image_names or {}
+        self._md.preprocessors["ankigen_code_fences"].attachments = attachments
+        self._md.preprocessors["ankigen_inline_figures"].inline_html = attachments.inline_html
+        self._md.treeprocessors["ankigen_images"].image_names = attachments.image_names
         return self._md.convert(text)
 
-    def render_inline(self, text: str, image_names: Mapping[str, str] | None = None) -> str:
+    def render_inline(self, text: str, attachments: Attachments = Attachments()) -> str:
         """Renders a one-line text (a question) without the wrapping paragraph."""
-        rendered = self.render(text, image_names)
+        rendered = self.render(text, attachments)
         if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
             return rendered[3:-4]
         return rendered

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .cards import Card, CardId, Chapter, CodeBlock, ImageRef
 from .errors import Location, Report, relative_path
+from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
 FILE_NAME_RE = re.compile(r"^(?P<chapter>\d{2})_[\w.-]+\.md$")
 FRONT_MATTER_DELIMITER = "---"
@@ -25,8 +26,6 @@ FRONT_MATTER_KEYS = {
 COUNT_KEYS = ("chapter", "questionnaire", "further-research")
 LAST_CHAPTER = 19
 
-# Python-Markdown only recognises fences that start in column 0, so that is what counts as one here.
-FENCE_OPEN_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 INDENTED_FENCE_RE = re.compile(r"^\s+(`{3,}|~{3,})")
 CARD_HEADING_RE = re.compile(r"^##(?!#)(?P<space>\s*)(?P<text>.*)$")
 CHAPTER_HEADING_RE = re.compile(r"^#(?!#)\s")
@@ -187,20 +186,21 @@ class _CardReader:
         self.reported_preamble = False
 
     def read(self, lines: list[str], start: int) -> list[Card]:
-        fence: tuple[str, int] | None = None  # (marker, line number) of the open fence
+        fence: _OpenFence | None = None
         for index in range(start, len(lines)):
             line = lines[index]
             line_no = index + 1
             if fence is not None:
-                marker = fence[0]
-                if line.startswith(marker[0] * len(marker)) and not line.strip().strip(marker[0]):
+                if is_closing_fence(line, fence.marker):
+                    fence.block.code = "\n".join(fence.code_lines)
                     fence = None
+                else:
+                    fence.code_lines.append(line)
                 self._add_line(line, line_no)
                 continue
             opening = FENCE_OPEN_RE.match(line)
             if opening:
-                fence = (opening["fence"], line_no)
-                self._open_code_block(opening["info"].strip(), line_no)
+                fence = _OpenFence(opening["fence"], self._open_code_block(opening["info"], line_no))
                 self._add_line(line, line_no)
                 continue
             heading = CARD_HEADING_RE.match(line)
@@ -222,7 +222,9 @@ class _CardReader:
             self._scan_images(line, line_no)
             self._add_line(line, line_no)
         if fence is not None:
-            self._error(fence[1], f"code fence opened here is never closed: add a closing {fence[0]} line")
+            self._error(
+                fence.block.location.line, f"code fence opened here is never closed: add a closing {fence.marker} line"
+            )
         self._finish_card()
         return self.cards
 
@@ -236,12 +238,11 @@ class _CardReader:
             self.reported_preamble = True
             self._error(line_no, "text before the first card: start each card with '## <question> {#<card ID>}'")
 
-    def _open_code_block(self, info: str, line_no: int) -> None:
+    def _open_code_block(self, info: str, line_no: int) -> CodeBlock:
+        block = parse_fence_info(info, Location(self.path, line_no))
         if self.current is not None:
-            words = info.split()
-            self.current.code_blocks.append(
-                CodeBlock(language=words[0] if words else "", options=words[1:], location=Location(self.path, line_no))
-            )
+            self.current.code_blocks.append(block)
+        return block
 
     def _scan_images(self, text: str, line_no: int) -> None:
         if self.current is None:
@@ -342,6 +343,13 @@ class _CardReader:
                 code_blocks=pending.code_blocks,
             )
         )
+
+
+@dataclass
+class _OpenFence:
+    marker: str
+    block: CodeBlock
+    code_lines: list[str] = field(default_factory=list)
 
 
 @dataclass

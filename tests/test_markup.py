@@ -1,4 +1,5 @@
-from ankigen.markup import Renderer, highlight_css
+from ankigen.cards import Execution
+from ankigen.markup import Attachments, Renderer, highlight_css
 
 render = Renderer().render
 
@@ -40,7 +41,7 @@ def test_code_is_highlighted_with_css_classes_not_inline_styles():
 
 
 def test_images_point_at_packaged_names():
-    html = render("![alt](../media/dot.png)", {"../media/dot.png": "fastbook-dot-0123.png"})
+    html = render("![alt](../media/dot.png)", Attachments(image_names={"../media/dot.png": "fastbook-dot-0123.png"}))
     assert '<img alt="alt" src="fastbook-dot-0123.png">' in html
 
 
@@ -57,3 +58,28 @@ def test_code_palettes_cover_light_and_both_night_mode_classes():
     css = highlight_css()
     assert ".highlight .k " in css
     assert ".nightMode .highlight .k, .night_mode .highlight .k {" in css
+
+
+def test_executed_block_shows_its_output_below_the_code():
+    code = "x = 2\nx * 21"
+    html = render(f"Text.\n\n```python run\n{code}\n```\n\nAfter.", Attachments(outputs={code: Execution("42", False)}))
+    assert '<div class="highlight">' in html and "run" not in html
+    assert html.index("</code></pre></div>") < html.index('<pre class="output">42</pre>') < html.index("After.")
+
+
+def test_expected_exception_is_shown_as_an_error_output():
+    code = "1 / 0"
+    html = render(f"```python run raises\n{code}\n```", Attachments(outputs={code: Execution("ZeroDivisionError: division by zero", True)}))
+    assert '<pre class="output error">ZeroDivisionError: division by zero</pre>' in html
+
+
+def test_output_is_escaped_and_dollars_in_it_are_not_math():
+    code = "print('<b> $x$')"
+    html = render(f"```python run\n{code}\n```", Attachments(outputs={code: Execution("<b> $x$\n", False)}))
+    assert '<pre class="output">&lt;b&gt; $x$</pre>' in html
+
+
+def test_html_figure_is_inlined_where_it_is_referenced():
+    table = "<table><tr><td>0.22</td></tr></table>"
+    html = render("Before.\n\n![table](../media/figures/t.html)\n\nAfter.", Attachments(inline_html={"../media/figures/t.html": table}))
+    assert html == f"<p>Before.</p>\n{table}\n<p>After.</p>"
