@@ -5,17 +5,24 @@ Problems inside one file (syntax, metadata, IDs) are found while reading, by `so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .cards import Chapter
 from .errors import Location, Report
+from .execute import RUN_OPTIONS, block_timeout
+from .figures import Recipe
+from .media import figure_references
 
 
 def check_chapters(chapters: list[Chapter], report: Report) -> None:
     _check_unique_chapters(chapters, report)
     _check_unique_ids(chapters, report)
     _check_code_languages(chapters, report)
+    check_code_options(chapters, report)
 
 
 def _check_unique_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -68,3 +75,34 @@ def _is_known_language(name: str) -> bool:
     except ClassNotFound:
         return False
     return True
+
+
+def check_code_options(chapters: list[Chapter], report: Report) -> None:
+    """`run` only on python blocks; `raises` and `timeout=N` only with `run`; nothing else."""
+    for chapter in chapters:
+        for card in chapter.cards:
+            for block in card.code_blocks:
+                for option in block.options:
+                    if option not in ("run", "raises") and not option.startswith("timeout="):
+                        report.error(block.location, f"unknown code block option {option!r}: use {', '.join(RUN_OPTIONS)}")
+                if block.options and not block.runs:
+                    report.error(block.location, "'raises' and 'timeout=' only apply to blocks marked 'run'")
+                if block.runs and block.language != "python":
+                    report.error(block.location, f"only python blocks can run, not {block.language!r}")
+                if block.runs and block_timeout(block) is None:
+                    report.error(block.location, "timeout must be a whole number of seconds, e.g. timeout=120")
+
+
+def check_figure_references(
+    chapters: list[Chapter], figures_dir: Path, registry: Mapping[str, Recipe], report: Report
+) -> None:
+    """An image in media/figures/ must be the output of a registered recipe."""
+    for ref, path in figure_references(chapters, figures_dir):
+        item = registry.get(path.stem)
+        if item is None:
+            report.error(
+                ref.location,
+                f"no figure recipe named {path.stem!r}: add one in ankigen/recipes/ (known: {', '.join(sorted(registry))})",
+            )
+        elif item.file_name != path.name:
+            report.error(ref.location, f"figure {path.stem!r} is written as {item.file_name}, not {path.name}")

@@ -8,23 +8,26 @@ import sys
 from pathlib import Path
 
 from . import __version__, pipeline
+from .compute import DEVICE_CHOICES
 from .errors import BuildError, Report, SourceError
 
 DESCRIPTION = "Build Anki decks (.apkg) from the Markdown cards under source/."
-EPILOG = """commands:
-  build   check every source, then write dist/fastbook.apkg and one .apkg per chapter (default)
-  check   validate every source and list each problem as file:line; writes nothing
+EPILOG = """The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the time of the last git commit.
+Figures and code outputs are committed under media/; a build recomputes only what is out of date."""
 
-The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the time of the last git commit.
-"""
+
+COMMANDS = ("build", "check", "figures")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not set(argv) & {*COMMANDS, "-h", "--help", "--version"}:
+        argv = ["build", *argv]  # `python build.py [options]` builds
     args = _parser().parse_args(argv)
     _show_progress(not args.quiet)
     paths = pipeline.ProjectPaths.under((args.root or default_root or Path.cwd()).resolve())
     try:
-        return _COMMANDS[args.command or "build"](paths)
+        return args.handler(paths, args)
     except SourceError as err:
         print(err, file=sys.stderr)
     except BuildError as err:
@@ -32,20 +35,26 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     return 1
 
 
-def _build(paths: pipeline.ProjectPaths) -> int:
-    result = pipeline.build(paths)
+def _build(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    result = pipeline.build(paths, device=args.device)
     if not _print_problems(result.report):
         print("Build stopped: nothing was written, dist/ is unchanged.", file=sys.stderr)
         return 1
     return 0
 
 
-def _check(paths: pipeline.ProjectPaths) -> int:
+def _check(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
     result = pipeline.check(paths)
     if _print_problems(result.report):
-        print(f"OK: {pipeline.plural(len(result.chapters), 'chapter')}, {pipeline.plural(result.card_count, 'card')}, no problems.")
+        chapters, cards = pipeline.plural(len(result.chapters), "chapter"), pipeline.plural(result.card_count, "card")
+        print(f"OK: {chapters}, {cards}, no problems.")
         return 0
     return 1
+
+
+def _figures(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    report = pipeline.figures(paths, force=args.force, device=args.device, check_only=args.check)
+    return 0 if _print_problems(report) else 1
 
 
 def _print_problems(report: Report) -> bool:
@@ -53,7 +62,10 @@ def _print_problems(report: Report) -> bool:
     for problem in report.sorted():
         print(problem, file=sys.stderr)
     if not report.ok:
-        print(f"{pipeline.plural(len(report.errors), 'problem')} found; see CONTRIBUTING.md for the card format.", file=sys.stderr)
+        print(
+            f"{pipeline.plural(len(report.errors), 'problem')} found; see CONTRIBUTING.md for the card format.",
+            file=sys.stderr,
+        )
     return report.ok
 
 
@@ -67,15 +79,28 @@ def _show_progress(enabled: bool) -> None:
     logger.propagate = False
 
 
-_COMMANDS = {"build": _build, "check": _check}
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="build.py", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, help="project folder holding source/, media/ and dist/")
+    common.add_argument("-q", "--quiet", action="store_true", help="print problems only, no progress")
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument(
+        "--device", choices=DEVICE_CHOICES, default="auto", help="where torch computes figures (default: cuda if available)"
     )
-    parser.add_argument("command", nargs="?", choices=sorted(_COMMANDS), help="what to do (default: build)")
-    parser.add_argument("--root", type=Path, help="project folder holding source/, media/ and dist/")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no progress")
+
+    parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ankigen {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="{build,check,figures}", required=True)
+    commands.add_parser(
+        "build", parents=[common, device], help="check the sources, then write dist/*.apkg (the default)"
+    ).set_defaults(handler=_build)
+    commands.add_parser(
+        "check", parents=[common], help="list every problem in the sources as file:line; writes nothing"
+    ).set_defaults(handler=_check)
+    figures = commands.add_parser(
+        "figures", parents=[common, device], help="recompute out-of-date figures and code-block outputs"
+    )
+    figures.add_argument("--force", action="store_true", help="recompute everything, even what is up to date")
+    figures.add_argument("--check", action="store_true", help="only report what is out of date (exit 1 if anything is)")
+    figures.set_defaults(handler=_figures)
     return parser

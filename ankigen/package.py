@@ -49,7 +49,7 @@ class DeckPackage:
 
     @property
     def media(self) -> list[MediaFile]:
-        unique = {m.name: m for _, cards in self.chapters for card in cards for m in card.media}
+        unique = {m.name: m for _, cards in self.chapters for card in cards for m in card.media if not m.inline}
         return [unique[name] for name in sorted(unique)]
 
 

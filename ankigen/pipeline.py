@@ -15,11 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .cards import Chapter
-from .check import check_chapters
+from .cards import Chapter, Execution
+from .check import check_chapters, check_figure_references
 from .errors import BuildError, Report, SourceError
-from .markup import Renderer
-from .media import MediaFile, resolve_media
+from .execute import execute_blocks
+from .figures import Recipe, default_registry, generate_figures
+from .markup import Attachments, Renderer
+from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .notetype import build_note_type
 from .package import DeckPackage, RenderedCard, write_package
 from .sources import read_sources
@@ -28,6 +30,7 @@ from .timestamp import build_timestamp
 log = logging.getLogger(__name__)
 
 ALL_CHAPTERS_FILE = "fastbook.apkg"
+OUTPUTS_FOLDER = "outputs"  # media/outputs: committed results of executed code blocks
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,20 @@ class ProjectPaths:
     def under(cls, root: Path) -> ProjectPaths:
         return cls(root, root / "source", root / "media", root / "dist")
 
+    @property
+    def figures(self) -> Path:
+        return self.media / FIGURES_FOLDER
+
+    @property
+    def outputs(self) -> Path:
+        return self.media / OUTPUTS_FOLDER
+
 
 @dataclass
 class CheckResult:
     chapters: list[Chapter]
-    media: dict[str, dict[str, MediaFile]]  # card ID -> {src as written: media file}
     report: Report
+    media: dict[str, dict[str, MediaFile]] = field(default_factory=dict)  # card ID -> {src: file}
 
     @property
     def card_count(self) -> int:
@@ -59,7 +70,60 @@ class BuildResult:
     written: list[tuple[Path, DeckPackage]] = field(default_factory=list)
 
 
-def check(paths: ProjectPaths) -> CheckResult:
+def check(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> CheckResult:
+    """Validates every source; computed content that is out of date is a warning (build refreshes it)."""
+    registry = default_registry() if registry is None else registry
+    checked = _read_and_validate(paths, registry)
+    checked.media = resolve_media(checked.chapters, paths.media, checked.report)
+    if checked.report.ok:  # stale content is worth a word only once the sources themselves are right
+        _warn_about_stale_content(checked, paths, registry)
+    return checked
+
+
+def figures(
+    paths: ProjectPaths,
+    registry: Mapping[str, Recipe] | None = None,
+    *,
+    force: bool = False,
+    device: str = "auto",
+    check_only: bool = False,
+) -> Report:
+    """Regenerates stale figures and code outputs; with check_only, reports each stale one as an error."""
+    registry = default_registry() if registry is None else registry
+    checked = _read_and_validate(paths, registry)
+    if checked.report.ok:
+        if check_only:
+            _warn_about_stale_content(checked, paths, registry, as_error=True)
+        else:
+            _compute(checked, paths, registry, force=force, device=device)
+    return checked.report
+
+
+def build(
+    paths: ProjectPaths,
+    environ: Mapping[str, str] = os.environ,
+    registry: Mapping[str, Recipe] | None = None,
+    device: str = "auto",
+) -> BuildResult:
+    registry = default_registry() if registry is None else registry
+    checked = _read_and_validate(paths, registry)
+    if not checked.report.ok:
+        return BuildResult(checked.report)
+    outputs = _compute(checked, paths, registry, force=False, device=device)
+    checked.media = resolve_media(checked.chapters, paths.media, checked.report)
+    if not checked.report.ok:
+        return BuildResult(checked.report)
+    timestamp, origin = build_timestamp(paths.root, environ)
+    built_on = datetime.fromtimestamp(timestamp, timezone.utc)
+    log.info("Build timestamp %s UTC (from %s)", f"{built_on:%Y-%m-%d %H:%M:%S}", origin)
+    rendered = render_chapters(checked, outputs)
+    packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
+    packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
+    written = write_packages(packages, paths.dist, timestamp)
+    return BuildResult(checked.report, written)
+
+
+def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> CheckResult:
     if not paths.source.is_dir():
         raise BuildError(f"no source folder at {paths.source}: run from the project root or pass --root")
     report = Report()
@@ -67,36 +131,57 @@ def check(paths: ProjectPaths) -> CheckResult:
     if not chapters and report.ok:
         raise BuildError(f"no chapter files (NN_name.md) in {paths.source}")
     check_chapters(chapters, report)
-    media = resolve_media(chapters, paths.media, report)
-    return CheckResult(chapters, media, report)
+    check_figure_references(chapters, paths.figures, registry, report)
+    checked = CheckResult(chapters, report)
+    log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), paths.source.name)
+    return checked
 
 
-def build(paths: ProjectPaths, environ: Mapping[str, str] = os.environ) -> BuildResult:
-    checked = check(paths)
-    log.info("Read %s, %s from %s", plural(len(checked.chapters), "chapter"), plural(checked.card_count, "card"), paths.source.name)
-    if not checked.report.ok:
-        return BuildResult(checked.report)
-    timestamp, origin = build_timestamp(paths.root, environ)
-    built_on = datetime.fromtimestamp(timestamp, timezone.utc)
-    log.info("Build timestamp %s UTC (from %s)", f"{built_on:%Y-%m-%d %H:%M:%S}", origin)
-    rendered = render_chapters(checked)
-    packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
-    packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
-    written = write_packages(packages, paths.dist, timestamp)
-    return BuildResult(checked.report, written)
+def _compute(
+    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], *, force: bool, device: str
+) -> dict[str, Execution]:
+    """Figures, then code outputs: only what is stale (everything with force) is recomputed."""
+    run = generate_figures(paths.figures, _used_recipes(checked, paths, registry), force=force, device=device)
+    log.info("Figures: %d regenerated, %d up to date", len(run.regenerated), len(run.fresh))
+    executed = execute_blocks(checked.chapters, paths.outputs, checked.report, force=force)
+    log.info("Code blocks: %d run, %d up to date", executed.ran, executed.cached)
+    return executed.outputs
 
 
-def render_chapters(checked: CheckResult) -> list[tuple[Chapter, list[RenderedCard]]]:
+def _warn_about_stale_content(
+    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], as_error: bool = False
+) -> None:
+    record = checked.report.error if as_error else checked.report.warn
+    fix = "run `python build.py figures` and commit media/"
+    stale_figures = set(generate_figures(paths.figures, _used_recipes(checked, paths, registry), run=False).stale)
+    for ref, path in figure_references(checked.chapters, paths.figures):
+        if path.stem in stale_figures and (as_error or path.exists()):  # a missing file is a media error already
+            record(ref.location, f"figure {path.name} is missing or out of date: {fix}")
+    for item in execute_blocks(checked.chapters, paths.outputs, checked.report, run=False).stale:
+        record(item.block.location, f"the output of this code block (card {item.card_id}) is missing or out of date: {fix}")
+
+
+def _used_recipes(checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe]) -> list[Recipe]:
+    """The recipes some card shows: only those are generated, so a project pays only for its figures."""
+    names = {path.stem for _, path in figure_references(checked.chapters, paths.figures)}
+    return [registry[name] for name in sorted(names) if name in registry]
+
+
+def render_chapters(checked: CheckResult, outputs: Mapping[str, Execution]) -> list[tuple[Chapter, list[RenderedCard]]]:
     renderer = Renderer()
     rendered = []
     for chapter in checked.chapters:
         cards = []
         for card in chapter.cards:
             media = checked.media[card.id.text]
-            names = {src: item.name for src, item in media.items()}
+            attachments = Attachments(
+                image_names={src: item.name for src, item in media.items() if not item.inline},
+                inline_html={src: item.path.read_text(encoding="utf-8") for src, item in media.items() if item.inline},
+                outputs=outputs,
+            )
             try:
-                question = renderer.render_inline(card.question, names)
-                answer = renderer.render(card.answer, names)
+                question = renderer.render_inline(card.question, attachments)
+                answer = renderer.render(card.answer, attachments)
             except Exception as err:  # a renderer bug must still point at the card that triggered it
                 raise SourceError(card.location, f"could not render card {card.id}: {err!r}") from err
             cards.append(RenderedCard(card, question, answer, sorted(set(media.values()), key=lambda m: m.name)))

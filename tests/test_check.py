@@ -166,5 +166,5 @@ def test_duplicate_ids_across_files_are_found(make_project, capsys):
 
 def test_good_sources_pass(good_project, capsys):
     assert main(["check", "--root", str(good_project)]) == 0
-    assert capsys.readouterr().out.strip().endswith("OK: 2 chapters, 6 cards, no problems.")
+    assert capsys.readouterr().out.strip().endswith("OK: 2 chapters, 8 cards, no problems.")
     assert not (good_project / "dist").exists()

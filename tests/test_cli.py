@@ -10,11 +10,13 @@ def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time,
     assert main(["--root", str(good_project)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "Read 2 chapters, 6 cards from source",
+        "Read 2 chapters, 8 cards from source",
+        "Figures: 0 regenerated, 1 up to date",
+        "Code blocks: 0 run, 2 up to date",
         "Build timestamp 2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)",
-        f"Wrote dist/fastbook.apkg: 6 cards, 2 media files, {size(good_project, 'fastbook.apkg')} KiB",
-        f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 1 media file, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
-        f"Wrote dist/fastbook-02-second-steps.apkg: 2 cards, 1 media file, {size(good_project, 'fastbook-02-second-steps.apkg')} KiB",
+        f"Wrote dist/fastbook.apkg: 8 cards, 3 media files, {size(good_project, 'fastbook.apkg')} KiB",
+        f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 2 media files, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
+        f"Wrote dist/fastbook-02-second-steps.apkg: 4 cards, 1 media file, {size(good_project, 'fastbook-02-second-steps.apkg')} KiB",
     ]
 
 

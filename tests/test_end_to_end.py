@@ -46,8 +46,8 @@ def test_deck_imports_with_notes_decks_tags_and_media(good_project, monkeypatch,
     dist = build(good_project, 1_700_000_000, monkeypatch)
     import_deck(collection, dist / "fastbook.apkg")
 
-    assert collection.note_count() == 6
-    assert collection.card_count() == 6
+    assert collection.note_count() == 8
+    assert collection.card_count() == 8
     names = sorted(d.name for d in collection.decks.all_names_and_ids())
     assert names == ["Default", "fastbook", "fastbook::01 First Steps", "fastbook::02 Second Steps"]
     chapter_deck = collection.decks.by_name("fastbook::01 First Steps")
@@ -60,11 +60,12 @@ def test_deck_imports_with_notes_decks_tags_and_media(good_project, monkeypatch,
 
     media_dir = Path(collection.media.dir())
     image_names = sorted(p.name for p in media_dir.iterdir())
-    assert len(image_names) == 2 and all(n.startswith("fastbook-dot-") for n in image_names)
-    assert (media_dir / image_names[0]).read_bytes() != (media_dir / image_names[1]).read_bytes()
-    for card_id in ("c01-q03", "c02-q01"):
-        answer = note_by_id(collection, card_id)["Answer"] + note_by_id(collection, card_id)["Question"]
-        assert any(f'src="{name}"' in answer for name in image_names)
+    dots = [n for n in image_names if n.startswith("fastbook-dot-")]
+    assert len(image_names) == 3 and len(dots) == 2 and image_names[2].startswith("fastbook-relu-")
+    assert (media_dir / dots[0]).read_bytes() != (media_dir / dots[1]).read_bytes()
+    assert (media_dir / image_names[2]).read_bytes() == (good_project / "media/figures/relu.svg").read_bytes()
+    referenced = " ".join(note_by_id(collection, i)["Answer"] for i in ("c01-q03", "c02-q01"))
+    assert all(f'src="{name}"' in referenced for name in image_names)
 
 
 def test_every_card_renders_with_math_code_and_source_link(good_project, monkeypatch, collection):
@@ -73,9 +74,12 @@ def test_every_card_renders_with_math_code_and_source_link(good_project, monkeyp
         card = collection.get_card(card_id)
         question, answer = without_css(card.question()), without_css(card.answer())
         note = card.note()
+        # Exactly the template filled in: a template error or a missing field would show here.
         assert question == f'<div class="question">{note["Question"]}</div>'
-        assert note["Answer"] in answer and note["Source"] in answer
-        assert "{{" not in answer and "error" not in answer.lower()  # Anki's template errors
+        assert answer == (
+            f'<div class="question">{note["Question"]}</div>\n<hr id="answer">\n'
+            f'<div class="answer">{note["Answer"]}</div>\n<div class="source">{note["Source"]}</div>'
+        )
     math = note_by_id(collection, "c01-q01")
     assert r"\(a_1 * b_2\)" in math["Question"]
     assert r"\(a_1 * b_2 + \alpha\)" in math["Answer"]
@@ -128,20 +132,20 @@ def test_a_newer_release_updates_cards_and_keeps_review_progress(good_project, m
     second = good_project / "source/02_second_steps.md"
     second.write_text(
         second.read_text().replace("Is a second image", "Does a second image")
-        + "\n## A brand-new question? {#c02-q02}\n\nA brand-new answer.\n"
+        + "\n## A brand-new question? {#c02-x03}\n\nA brand-new answer.\n"
     )
     result = import_deck(collection, build(good_project, 1_800_000_000, monkeypatch) / "fastbook.apkg")
 
-    assert len(result.log.new) == 1 and len(result.log.updated) == 6 and not result.log.duplicate
-    assert collection.note_count() == 7 and collection.card_count() == 7
+    assert len(result.log.new) == 1 and len(result.log.updated) == 8 and not result.log.duplicate
+    assert collection.note_count() == 9 and collection.card_count() == 9
     for card_id, state in studied.items():
         assert review_state(collection, card_id) == state
     assert {collection.get_card(cid).note()["ID"] for cid in studied} == studied_ids
     assert "It remains <strong>snake_case_name</strong>" in note_by_id(collection, "c01-q01")["Answer"]
     assert note_by_id(collection, "c02-q01")["Question"].startswith("Does a second image")
-    assert note_by_id(collection, "c02-q02")["Answer"] == "<p>A brand-new answer.</p>"
+    assert note_by_id(collection, "c02-x03")["Answer"] == "<p>A brand-new answer.</p>"
     guids = [collection.get_note(nid).guid for nid in collection.find_notes("")]
-    assert len(guids) == len(set(guids)) == 7
+    assert len(guids) == len(set(guids)) == 9
 
 
 def test_chapter_and_all_chapter_decks_share_notes(good_project, monkeypatch, collection):
@@ -149,8 +153,8 @@ def test_chapter_and_all_chapter_decks_share_notes(good_project, monkeypatch, co
     import_deck(collection, dist / "fastbook-01-first-steps.apkg")
     assert collection.note_count() == 4
     result = import_deck(collection, dist / "fastbook.apkg")
-    assert collection.note_count() == 6
-    assert len(result.log.new) == 2 and len(result.log.duplicate) == 4
+    assert collection.note_count() == 8
+    assert len(result.log.new) == 4 and len(result.log.duplicate) == 4
 
 
 def test_importing_an_older_release_does_not_overwrite_newer_notes(good_project, monkeypatch, collection):

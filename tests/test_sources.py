@@ -17,7 +17,7 @@ def test_reads_every_card_with_ids_tags_and_lines(good_project):
         "source/01_first_steps.md:11",
         "source/01_first_steps.md:21",
         "source/01_first_steps.md:31",
-        "source/01_first_steps.md:40",
+        "source/01_first_steps.md:42",
     ]
     assert first.cards[1].tags == ["code", "python"]
     assert first.cards[0].question == "What does `snake_case_name` stay as, and is $a_1 * b_2$ math?"
@@ -34,7 +34,8 @@ def test_heading_inside_code_fence_is_code_not_a_card(good_project):
 def test_images_are_recorded_with_their_lines(good_project):
     chapter = read_chapter(good_project / "source/01_first_steps.md", good_project, Report())
     assert [(i.src, str(i.location)) for i in chapter.cards[2].images] == [
-        ("../media/dot.png", "source/01_first_steps.md:38")
+        ("../media/dot.png", "source/01_first_steps.md:38"),
+        ("../media/figures/relu.svg", "source/01_first_steps.md:40"),
     ]
 
 

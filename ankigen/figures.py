@@ -1,0 +1,213 @@
+"""Stage 3a, figures: recipes that compute a figure, registered by name; regenerated only when stale.
+
+A card shows a figure by referencing its file, `![...](../media/figures/<name>.<ext>)`. The files
+are committed with a manifest that records each one's cache key: a hash of the recipe's module
+source, the shared plotting helpers, its parameters and the pinned library versions. A figure is
+fresh when its key and bytes match, so checking needs neither torch nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compute import PINNED_LIBRARIES, resolve_device, warn_about_unpinned_libraries
+from .errors import BuildError
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+RECIPE_TIMEOUT_S = 300
+FIGURE_SUFFIXES = (".svg", ".png", ".html")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """`function(out: Path, device: str, **params)` writes exactly one file and seeds its randomness."""
+
+    name: str
+    suffix: str
+    function: Callable[..., None]
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return self.name + self.suffix
+
+    @property
+    def defined_at(self) -> str:
+        return f"{inspect.getsourcefile(self.function)}:{self.function.__code__.co_firstlineno}"
+
+    def key(self) -> str:
+        sources = [_module_source(self.function.__module__), *(_module_source(m) for m in SHARED_HELPER_MODULES)]
+        payload = json.dumps(
+            {
+                "cache": CACHE_VERSION,
+                "name": self.name,
+                "suffix": self.suffix,
+                "params": self.params,
+                "libraries": PINNED_LIBRARIES,
+                "sources": sources,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+RECIPES: dict[str, Recipe] = {}
+
+
+def default_registry() -> dict[str, Recipe]:
+    """The project's recipes; importing them is cheap (they import torch only when they run)."""
+    from . import recipes  # noqa: F401  (registers every recipe)
+
+    return RECIPES
+# Modules every recipe uses: editing one makes every figure stale.
+SHARED_HELPER_MODULES = ("ankigen.recipes.plotting",)
+
+
+def recipe(name: str, suffix: str = ".svg", **params: object) -> Callable:
+    """Registers a recipe under a name; a name used twice is an error that names both definitions."""
+    if suffix not in FIGURE_SUFFIXES:
+        raise ValueError(f"figure recipe {name!r}: suffix must be one of {FIGURE_SUFFIXES}")
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        new = Recipe(name, suffix, function, params)
+        if name in RECIPES:
+            raise ValueError(f"figure recipe {name!r} is defined twice: {RECIPES[name].defined_at} and {new.defined_at}")
+        RECIPES[name] = new
+        return function
+
+    return register
+
+
+def _module_source(module_name: str) -> str:
+    module = sys.modules.get(module_name) or __import__(module_name, fromlist=["_"])
+    return inspect.getsource(module)
+
+
+@dataclass
+class FigureRun:
+    fresh: list[str] = field(default_factory=list)
+    regenerated: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # found stale but not regenerated (check only)
+    device: str | None = None
+
+
+class FigureStore:
+    """The committed figures folder and its manifest: {name: {file, key, sha256, device}}."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.manifest_path = directory / MANIFEST_NAME
+        try:
+            self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a lost or broken manifest only means regenerating
+            self.manifest = {}
+
+    def is_fresh(self, recipe: Recipe) -> bool:
+        entry = self.manifest.get(recipe.name)
+        path = self.directory / recipe.file_name
+        return (
+            entry is not None
+            and entry["key"] == recipe.key()
+            and path.is_file()
+            and entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        )
+
+    def record(self, recipe: Recipe, device: str) -> None:
+        data = (self.directory / recipe.file_name).read_bytes()
+        self.manifest[recipe.name] = {
+            "file": recipe.file_name,
+            "key": recipe.key(),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "device": device,
+        }
+        _write_atomically(self.manifest_path, (json.dumps(self.manifest, indent=1, sort_keys=True) + "\n").encode())
+
+
+def generate_figures(
+    figures_dir: Path, recipes: list[Recipe], *, force: bool = False, device: str = "auto", run: bool = True
+) -> FigureRun:
+    """Regenerates the stale ones of these figures (all with force); with run=False only lists them."""
+    store = FigureStore(figures_dir)
+    result = FigureRun()
+    todo = []
+    for item in sorted(recipes, key=lambda r: r.name):
+        if not force and store.is_fresh(item):
+            result.fresh.append(item.name)
+        else:
+            todo.append(item)
+    if not run:
+        result.stale = [r.name for r in todo]
+        return result
+    if not todo:
+        return result
+    warn_about_unpinned_libraries()
+    result.device = resolve_device(device)
+    log.info("Generating %d figure%s on %s", len(todo), "" if len(todo) == 1 else "s", result.device)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for item in todo:
+        started = time.monotonic()
+        run_recipe(item, figures_dir / item.file_name, result.device)
+        store.record(item, result.device)
+        result.regenerated.append(item.name)
+        log.info("  %s: %.1f s on %s", item.file_name, time.monotonic() - started, result.device)
+    return result
+
+
+def run_recipe(item: Recipe, out: Path, device: str) -> None:
+    """Runs a recipe into a temporary file first, so a crash never leaves a half-written figure."""
+    staging = out.with_name(f".tmp-{out.name}")  # keeps the suffix, which picks the file format
+    try:
+        with _time_limit(RECIPE_TIMEOUT_S, item.name):
+            item.function(staging, device, **item.params)
+        os.replace(staging, out)
+    except BuildError:
+        raise
+    except Exception as err:
+        raise BuildError(f"figure recipe {item.name!r} ({item.defined_at}) failed: {err!r}") from err
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+@contextmanager
+def _time_limit(seconds: int, name: str):
+    """Stops a hanging recipe with a clear message (SIGALRM: main thread on POSIX only)."""
+
+    def stop(signum, frame):
+        raise BuildError(f"figure recipe {name!r} did not finish within {seconds} s")
+
+    if not hasattr(signal, "SIGALRM") or not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_bytes(data)
+    os.replace(staging, path)

@@ -1,0 +1,5 @@
+"""The figure recipes. Each module registers its recipes with @recipe when imported; listed by name
+here so every recipe is easy to find (no auto-discovery). Modules import torch and matplotlib only
+inside functions, so loading the registry stays cheap."""
+
+from . import activations, logarithm, lr_finder, schedules, softmax  # noqa: F401

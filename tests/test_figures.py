@@ -1,0 +1,200 @@
+"""Figure recipes: registry, content-keyed cache, determinism, and numbers checked independently."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ankigen.compute import PINNED_LIBRARIES
+from ankigen.errors import BuildError
+from ankigen.figures import RECIPES, Recipe, default_registry, generate_figures, recipe
+from ankigen.pipeline import ProjectPaths, figures
+from ankigen.recipes.activations import activation_curve
+from ankigen.recipes.logarithm import log_curve
+from ankigen.recipes.lr_finder import lr_range_test
+from ankigen.recipes.schedules import one_cycle_schedule
+from ankigen.recipes.softmax import softmax_columns
+from conftest import FIXTURES, PROJECT_ROOT
+
+
+class CountingRecipe:
+    """A stand-in recipe that writes a tiny SVG and counts its calls, so cache tests need no torch."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, out: Path, device: str, size: int) -> None:
+        self.calls += 1
+        out.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"/>')
+
+
+def test_a_second_run_regenerates_nothing_and_a_changed_parameter_one_figure(tmp_path):
+    counting = CountingRecipe()
+    recipes = [Recipe("square", ".svg", counting, {"size": 10})]
+    assert generate_figures(tmp_path, recipes).regenerated == ["square"]
+    assert generate_figures(tmp_path, recipes).fresh == ["square"]
+    assert counting.calls == 1
+    generate_figures(tmp_path, [Recipe("square", ".svg", counting, {"size": 12})])
+    assert counting.calls == 2
+    generate_figures(tmp_path, [Recipe("square", ".svg", counting, {"size": 12})], force=True)
+    assert counting.calls == 3
+
+
+def test_an_edited_or_missing_file_is_regenerated(tmp_path):
+    counting = CountingRecipe()
+    recipes = [Recipe("square", ".svg", counting, {"size": 10})]
+    generate_figures(tmp_path, recipes)
+    (tmp_path / "square.svg").write_text("<svg/>")  # edited by hand
+    generate_figures(tmp_path, recipes)
+    (tmp_path / "square.svg").unlink()
+    generate_figures(tmp_path, recipes)
+    assert counting.calls == 3
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["square"]["file"] == "square.svg" and manifest["square"]["device"] == "cpu"
+
+
+def test_a_failing_recipe_names_itself_and_leaves_no_file(tmp_path):
+    def broken(out: Path, device: str) -> None:
+        out.write_text("half")
+        raise ValueError("bad data")
+
+    with pytest.raises(BuildError, match=r"figure recipe 'broken' \(.*test_figures.py:\d+\) failed: ValueError\('bad data'\)"):
+        generate_figures(tmp_path, [Recipe("broken", ".svg", broken)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_hanging_recipe_is_stopped_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setattr("ankigen.figures.RECIPE_TIMEOUT_S", 1)
+    started = time.monotonic()
+    with pytest.raises(BuildError, match="figure recipe 'sleepy' did not finish within 1 s"):
+        generate_figures(tmp_path, [Recipe("sleepy", ".svg", lambda out, device: time.sleep(30))])
+    assert time.monotonic() - started < 10
+
+
+def test_a_recipe_name_defined_twice_is_an_error_naming_both():
+    @recipe("twice-defined")
+    def first(out, device):
+        pass
+
+    try:
+        with pytest.raises(ValueError, match=r"'twice-defined' is defined twice: .*test_figures.py:\d+ and .*test_figures.py:\d+"):
+
+            @recipe("twice-defined")
+            def second(out, device):
+                pass
+
+    finally:
+        del RECIPES["twice-defined"]
+
+
+def test_pinned_library_versions_match_pyproject():
+    dependencies = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for name, version in PINNED_LIBRARIES.items():
+        assert f"{name}=={version}" in dependencies
+
+
+# Independent checks: each recipe's numbers against plain math.
+
+
+def test_softmax_table_matches_exp_over_sum_from_math():
+    activations = [0.02, -2.49, 1.25]
+    exps, probabilities = softmax_columns(activations, "cpu")
+    expected_exps = [math.exp(a) for a in activations]
+    assert exps == pytest.approx(expected_exps, rel=1e-6)
+    assert probabilities == pytest.approx([e / sum(expected_exps) for e in expected_exps], rel=1e-6)
+    assert sum(probabilities) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_relu_from_minus_two_to_two_is_zero_then_the_identity():
+    xs, ys = activation_curve("relu", -2.0, 2.0, 161, "cpu")
+    assert xs[0] == -2.0 and xs[-1] == 2.0
+    assert ys == pytest.approx([max(0.0, x) for x in xs])
+    assert all(y == 0 for x, y in zip(xs, ys) if x <= 0)
+
+
+def test_sigmoid_matches_the_formula_and_stays_between_zero_and_one():
+    xs, ys = activation_curve("sigmoid", -4.0, 4.0, 161, "cpu")
+    assert ys == pytest.approx([1 / (1 + math.exp(-x)) for x in xs], rel=1e-6)
+    assert all(0 < y < 1 for y in ys) and ys[80] == pytest.approx(0.5)
+
+
+def test_log_curve_matches_math_log_and_log_of_minus_two_is_nan():
+    xs, ys, at_minus_two = log_curve(0.02, 5.0, 250, "cpu")
+    assert ys == pytest.approx([math.log(x) for x in xs], rel=1e-5, abs=1e-6)
+    assert math.isnan(at_minus_two)
+
+
+def test_one_cycle_warms_up_then_anneals_with_mirrored_momentum():
+    lrs, momentums = one_cycle_schedule(steps=200, lr_max=1e-2, pct_start=0.25, div=25.0, div_final=1e5, moms=(0.95, 0.85))
+    peak = max(range(len(lrs)), key=lrs.__getitem__)
+    assert lrs[0] == pytest.approx(1e-2 / 25)
+    assert lrs[peak] == pytest.approx(1e-2) and abs(peak - 50) <= 1
+    assert lrs[-1] < 1e-5 and lrs[-1] >= 1e-2 / 1e5
+    assert momentums[0] == pytest.approx(0.95) and momentums[peak] == pytest.approx(0.85)
+    assert all(a <= b for a, b in zip(lrs[:peak], lrs[1 : peak + 1]))
+    assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1 :]))
+
+
+def test_lr_finder_suggestions_lie_on_the_falling_part_of_the_curve():
+    test = lr_range_test("cpu")
+    lowest = test.minimum_index
+    assert test.losses[lowest] < 0.9 * test.losses[0]  # the model really learned something
+    for suggestion in (test.lr_min, test.lr_steep):
+        index = min(range(len(test.lrs)), key=lambda i: abs(math.log(test.lrs[i] / suggestion)))
+        assert 0 < index < lowest
+        assert test.losses[lowest] < test.losses[index] < test.losses[0]
+        window = test.losses[max(0, index - 3) : index + 4]
+        assert window[-1] < window[0]  # still going down around the suggestion
+    assert test.lr_min == pytest.approx(test.lrs[lowest] / 10)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+def test_cpu_and_gpu_agree_within_tolerance():
+    """Stated tolerance: elementwise results within 1e-5; LR-finder suggestions within one LR step."""
+    for function in ("sigmoid", "relu"):
+        assert activation_curve(function, -2, 2, 161, "cuda")[1] == pytest.approx(
+            activation_curve(function, -2, 2, 161, "cpu")[1], abs=1e-5
+        )
+    assert softmax_columns([0.02, -2.49, 1.25], "cuda")[1] == pytest.approx(
+        softmax_columns([0.02, -2.49, 1.25], "cpu")[1], abs=1e-5
+    )
+    cpu, gpu = lr_range_test("cpu"), lr_range_test("cuda")
+    step = (10 / 1e-5) ** (1 / 99)
+    for ours, theirs in ((cpu.lr_min, gpu.lr_min), (cpu.lr_steep, gpu.lr_steep)):
+        assert abs(math.log(ours / theirs)) <= math.log(step) * 1.01
+
+
+# The committed figures: fresh, reproducible, and cheap when nothing changed.
+
+
+@pytest.mark.parametrize("root", [PROJECT_ROOT, FIXTURES / "good"], ids=["project", "fixture"])
+def test_committed_figures_and_outputs_are_fresh(root):
+    assert [str(p) for p in figures(ProjectPaths.under(root), check_only=True).problems] == []
+
+
+def test_force_regenerates_the_committed_figures_byte_for_byte(tmp_path):
+    committed = PROJECT_ROOT / "media/figures"
+    manifest = json.loads((committed / "manifest.json").read_text())
+    registry = default_registry()
+    result = generate_figures(tmp_path, [registry[name] for name in manifest], force=True, device="cpu")
+    assert sorted(result.regenerated) == sorted(manifest)
+    for name, entry in manifest.items():
+        assert (tmp_path / entry["file"]).read_bytes() == (committed / entry["file"]).read_bytes(), name
+
+
+def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib(good_project, fixed_time):
+    probe = (
+        "import sys; from ankigen.cli import main; "
+        f"code = main(['-q', '--root', {str(good_project)!r}]); "
+        "print(code, 'torch' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "False", "False"]
+    assert (good_project / "dist/fastbook.apkg").exists()
