@@ -7,6 +7,8 @@ device is actually needed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from importlib import metadata
 
@@ -17,6 +19,12 @@ log = logging.getLogger(__name__)
 # Keep equal to the pins in pyproject.toml (tests/test_figures.py checks it).
 PINNED_LIBRARIES = {"matplotlib": "3.11.2", "numpy": "2.4.6", "scikit-learn": "1.9.1", "torch": "2.13.0"}
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+
+def cache_key(**parts: object) -> str:
+    """A content hash of everything that shapes a computed result, the pinned libraries included."""
+    payload = json.dumps({**parts, "libraries": PINNED_LIBRARIES}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def resolve_device(requested: str = "auto") -> str:

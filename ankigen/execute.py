@@ -7,7 +7,6 @@ hash of the code and the pinned libraries: a contributor fixing a typo needs no 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cards import Chapter, CodeBlock, Execution
-from .compute import PINNED_LIBRARIES
+from .compute import cache_key
 from .errors import Report
 
 log = logging.getLogger(__name__)
@@ -39,8 +38,7 @@ class BlockRun:
 
     @property
     def key(self) -> str:
-        payload = json.dumps([CACHE_VERSION, PINNED_LIBRARIES, self.block.options, self.block.code], sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return cache_key(cache=CACHE_VERSION, options=self.block.options, code=self.block.code)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compute import PINNED_LIBRARIES, resolve_device, warn_about_unpinned_libraries
+from .compute import cache_key, resolve_device, warn_about_unpinned_libraries
 from .errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -51,18 +51,7 @@ class Recipe:
 
     def key(self) -> str:
         sources = [_module_source(self.function.__module__), *(_module_source(m) for m in SHARED_HELPER_MODULES)]
-        payload = json.dumps(
-            {
-                "cache": CACHE_VERSION,
-                "name": self.name,
-                "suffix": self.suffix,
-                "params": self.params,
-                "libraries": PINNED_LIBRARIES,
-                "sources": sources,
-            },
-            sort_keys=True,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return cache_key(cache=CACHE_VERSION, name=self.name, suffix=self.suffix, params=self.params, sources=sources)
 
 
 RECIPES: dict[str, Recipe] = {}

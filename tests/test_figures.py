@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -189,12 +190,16 @@ def test_force_regenerates_the_committed_figures_byte_for_byte(tmp_path):
         assert (tmp_path / entry["file"]).read_bytes() == (committed / entry["file"]).read_bytes(), name
 
 
-def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib(good_project, fixed_time):
+@pytest.mark.parametrize("origin", [FIXTURES / "good", PROJECT_ROOT], ids=["fixture", "project"])
+def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib(origin, tmp_path, fixed_time):
+    root = tmp_path / "copy"
+    for folder in ("source", "media"):
+        shutil.copytree(origin / folder, root / folder)
     probe = (
         "import sys; from ankigen.cli import main; "
-        f"code = main(['-q', '--root', {str(good_project)!r}]); "
+        f"code = main(['-q', '--root', {str(root)!r}]); "
         "print(code, 'torch' in sys.modules, 'matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False", "False"]
-    assert (good_project / "dist/fastbook.apkg").exists()
+    assert (root / "dist/fastbook.apkg").exists()
