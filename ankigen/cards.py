@@ -86,16 +86,24 @@ class Card:
     code_blocks: list[CodeBlock] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """A questionnaire item deliberately left without a card, e.g. 'complete the online appendix'."""
+
+    item: str  # "q02"
+    reason: str
+    location: Location
+
+
 @dataclass
 class Chapter:
     number: int
     title: str
     notebook: str
-    questionnaire_items: int
-    further_research_items: int
     path: Path  # absolute path of the source file
     location: Location  # line 1 of the file
     cards: list[Card] = field(default_factory=list)
+    exclusions: dict[str, Exclusion] = field(default_factory=dict)  # item ("q02") -> why
 
     @property
     def slug(self) -> str:

@@ -23,6 +23,7 @@ def check_chapters(chapters: list[Chapter], report: Report) -> None:
     _check_unique_ids(chapters, report)
     _check_code_languages(chapters, report)
     check_code_options(chapters, report)
+    _check_exclusions_have_no_cards(chapters, report)
 
 
 def _check_unique_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -106,3 +107,14 @@ def check_figure_references(
             )
         elif item.file_name != path.name:
             report.error(ref.location, f"figure {path.stem!r} is written as {item.file_name}, not {path.name}")
+
+
+def _check_exclusions_have_no_cards(chapters: list[Chapter], report: Report) -> None:
+    for chapter in chapters:
+        for card in chapter.cards:
+            exclusion = chapter.exclusions.get(f"{card.id.kind}{card.id.number:02d}")
+            if exclusion is not None:
+                report.error(
+                    exclusion.location,
+                    f"{exclusion.item} is excluded but card {card.id} ({card.location}) covers it: remove the exclusion",
+                )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__, pipeline
 from .compute import DEVICE_CHOICES
+from .coverage import format_markdown, format_table
 from .errors import BuildError, Report, SourceError
 
 DESCRIPTION = "Build Anki decks (.apkg) from the Markdown cards under source/."
@@ -16,7 +17,7 @@ EPILOG = """The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the tim
 Figures and code outputs are committed under media/; a build recomputes only what is out of date."""
 
 
-COMMANDS = ("build", "check", "figures")
+COMMANDS = ("build", "check", "figures", "progress")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -57,6 +58,15 @@ def _figures(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
     return 0 if _print_problems(report) else 1
 
 
+def _progress(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    coverage, report = pipeline.progress(paths)
+    print(format_table(coverage))
+    if args.markdown:
+        args.markdown.write_text(format_markdown(coverage), encoding="utf-8")
+        print(f"Wrote {args.markdown}")
+    return 0 if _print_problems(report) else 1
+
+
 def _print_problems(report: Report) -> bool:
     """Prints every problem sorted by file and line; returns whether the report has no errors."""
     for problem in report.sorted():
@@ -90,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ankigen {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="{build,check,figures}", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="{build,check,figures,progress}", required=True)
     commands.add_parser(
         "build", parents=[common, device], help="check the sources, then write dist/*.apkg (the default)"
     ).set_defaults(handler=_build)
@@ -103,4 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--force", action="store_true", help="recompute everything, even what is up to date")
     figures.add_argument("--check", action="store_true", help="only report what is out of date (exit 1 if anything is)")
     figures.set_defaults(handler=_figures)
+    progress = commands.add_parser(
+        "progress", parents=[common], help="per chapter: questionnaire items covered, excluded (with reasons), missing"
+    )
+    progress.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown to FILE")
+    progress.set_defaults(handler=_progress)
     return parser

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .cards import Chapter, Execution
 from .check import check_chapters, check_figure_references
+from .coverage import ChapterCoverage, compute_coverage
 from .errors import BuildError, Report, SourceError
 from .execute import execute_blocks
 from .figures import Recipe, default_registry, generate_figures
@@ -78,6 +79,12 @@ def check(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> 
     if checked.report.ok:  # stale content is worth a word only once the sources themselves are right
         _warn_about_stale_content(checked, paths, registry)
     return checked
+
+
+def progress(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> tuple[list[ChapterCoverage], Report]:
+    """Questionnaire coverage per chapter, from the sources as they are (problems reported alongside)."""
+    checked = _read_and_validate(paths, default_registry() if registry is None else registry)
+    return compute_coverage(checked.chapters), checked.report
 
 
 def figures(

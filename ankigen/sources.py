@@ -10,21 +10,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cards import Card, CardId, Chapter, CodeBlock, ImageRef
+from .book import LAST_CHAPTER, item_count
+from .cards import Card, CardId, Chapter, CodeBlock, Exclusion, ImageRef
 from .errors import Location, Report, relative_path
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
 FILE_NAME_RE = re.compile(r"^(?P<chapter>\d{2})_[\w.-]+\.md$")
 FRONT_MATTER_DELIMITER = "---"
-FRONT_MATTER_KEYS = {
-    "chapter": "chapter number",
-    "title": "chapter title",
-    "notebook": "notebook file name",
-    "questionnaire": "number of questionnaire items",
-    "further-research": "number of further-research items",
-}
-COUNT_KEYS = ("chapter", "questionnaire", "further-research")
-LAST_CHAPTER = 19
+FRONT_MATTER_KEYS = {"chapter": "chapter number", "title": "chapter title", "notebook": "notebook file name"}
+EXCLUDE_KEY_RE = re.compile(r"^exclude\s+(?P<item>[qr]\d{2})$")  # `exclude q02: why it cannot be a card`
 
 INDENTED_FENCE_RE = re.compile(r"^\s+(`{3,}|~{3,})")
 CARD_HEADING_RE = re.compile(r"^##(?!#)(?P<space>\s*)(?P<text>.*)$")
@@ -60,8 +54,10 @@ def read_chapter(path: Path, root: Path, report: Report) -> Chapter | None:
             f"file name {path.name!r} must start with the two-digit chapter number, "
             "e.g. 05_image_classification.md",
         )
-    metadata, body_start = _read_front_matter(lines, shown_path, report)
+    metadata, exclusions, body_start = _read_front_matter(lines, shown_path, report)
     chapter = _make_chapter(metadata, file_match, path, shown_path, report)
+    if chapter is not None:
+        chapter.exclusions = _check_exclusions(exclusions, chapter, report)
     chapter_number = chapter.number if chapter else (int(file_match["chapter"]) if file_match else None)
     cards = _CardReader(shown_path, chapter, chapter_number, report).read(lines, body_start)
     if chapter is None:
@@ -84,30 +80,35 @@ def _decode(data: bytes, shown_path: str, report: Report) -> str | None:
 
 def _read_front_matter(
     lines: list[str], shown_path: str, report: Report
-) -> tuple[dict[str, tuple[str, int]], int]:
-    """Returns {key: (value, line)} and the index of the first body line."""
+) -> tuple[dict[str, tuple[str, int]], list[Exclusion], int]:
+    """Returns {key: (value, line)}, the exclusion lines, and the index of the first body line."""
     if not lines or lines[0].strip() != FRONT_MATTER_DELIMITER:
         report.error(
             Location(shown_path, 1),
             "file must start with a metadata block: a '---' line, 'key: value' lines "
-            "(chapter, title, notebook, questionnaire, further-research) and a closing '---'",
+            "(chapter, title, notebook) and a closing '---'",
         )
-        return {}, 0
+        return {}, [], 0
     metadata: dict[str, tuple[str, int]] = {}
+    exclusions: list[Exclusion] = []
     for index in range(1, len(lines)):
         line_no = index + 1
         line = lines[index]
         if line.strip() == FRONT_MATTER_DELIMITER:
-            return metadata, index + 1
+            return metadata, exclusions, index + 1
         if not line.strip():
             continue
         key, sep, value = line.partition(":")
         key = key.strip()
-        if not sep or key not in FRONT_MATTER_KEYS:
+        excluded = EXCLUDE_KEY_RE.match(key)
+        if sep and excluded:
+            exclusions.append(Exclusion(excluded["item"], value.strip(), Location(shown_path, line_no)))
+        elif not sep or key not in FRONT_MATTER_KEYS:
             report.error(
                 Location(shown_path, line_no),
-                f"unknown metadata line {line.strip()!r}: expected one of "
-                + ", ".join(f"'{k}: <{v}>'" for k, v in FRONT_MATTER_KEYS.items()),
+                f"unknown metadata line {line.strip()!r}: expected "
+                + ", ".join(f"'{k}: <{v}>'" for k, v in FRONT_MATTER_KEYS.items())
+                + " or 'exclude qNN: <why it cannot be a card>'",
             )
         elif key in metadata:
             report.error(
@@ -117,7 +118,7 @@ def _read_front_matter(
         else:
             metadata[key] = (value.strip(), line_no)
     report.error(Location(shown_path, 1), "metadata block is never closed: add a '---' line after it")
-    return {}, len(lines)
+    return {}, [], len(lines)
 
 
 def _make_chapter(
@@ -136,7 +137,7 @@ def _make_chapter(
             ok = False
             continue
         value, line_no = metadata[key]
-        if key in COUNT_KEYS:
+        if key == "chapter":
             if not value.isdigit():
                 report.error(Location(shown_path, line_no), f"'{key}' must be a whole number, not {value!r}")
                 ok = False
@@ -166,11 +167,25 @@ def _make_chapter(
         number=values["chapter"],
         title=values["title"],
         notebook=values["notebook"],
-        questionnaire_items=values["questionnaire"],
-        further_research_items=values["further-research"],
         path=path,
         location=Location(shown_path, 1),
     )
+
+
+def _check_exclusions(exclusions: list[Exclusion], chapter: Chapter, report: Report) -> dict[str, Exclusion]:
+    checked: dict[str, Exclusion] = {}
+    for exclusion in exclusions:
+        kind, number = exclusion.item[0], int(exclusion.item[1:])
+        limit = item_count(chapter.number, kind)
+        if not 1 <= number <= limit:
+            report.error(exclusion.location, f"cannot exclude {exclusion.item}: chapter {chapter.number} has items 01 to {limit:02d}")
+        elif not exclusion.reason:
+            report.error(exclusion.location, f"say why {exclusion.item} is excluded: 'exclude {exclusion.item}: <reason>'")
+        elif exclusion.item in checked:
+            report.error(exclusion.location, f"{exclusion.item} is excluded twice (first at {checked[exclusion.item].location})")
+        else:
+            checked[exclusion.item] = exclusion
+    return checked
 
 
 class _CardReader:
@@ -287,16 +302,12 @@ class _CardReader:
         if card_id.number == 0:
             self._error(line_no, f"card ID {text}: item numbers start at 01")
             return None
-        if self.chapter is not None:
-            limit = {
-                "q": self.chapter.questionnaire_items,
-                "r": self.chapter.further_research_items,
-            }.get(card_id.kind)
-            if limit is not None and card_id.number > limit:
+        if card_id.kind != "x" and 1 <= card_id.chapter <= LAST_CHAPTER:
+            limit = item_count(card_id.chapter, card_id.kind)
+            if card_id.number > limit:
                 self._error(
                     line_no,
-                    f"card ID {text}: chapter {self.chapter.number} has only {limit} "
-                    f"{card_id.describe().rsplit(' ', 1)[0]}s (see the chapter metadata)",
+                    f"card ID {text}: chapter {card_id.chapter} has only {limit} {card_id.describe().rsplit(' ', 1)[0]}s",
                 )
                 return None
         return card_id

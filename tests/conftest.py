@@ -44,15 +44,14 @@ def fixed_time(monkeypatch):
     return TIMESTAMP
 
 
-def chapter_text(body: str, chapter: int = 5, questionnaire: int = 23, further: int = 2) -> str:
-    """A chapter file with valid metadata; line 9 is the first line of `body`."""
+def chapter_text(body: str, chapter: int = 5, extra_metadata: str = "") -> str:
+    """A chapter file with valid metadata; line 7 is the first line of `body` (without extra metadata)."""
     return (
         "---\n"
         f"chapter: {chapter}\n"
         "title: Image Classification\n"
         "notebook: 05_pet_breeds.ipynb\n"
-        f"questionnaire: {questionnaire}\n"
-        f"further-research: {further}\n"
+        f"{extra_metadata}"
         "---\n"
         "\n"
         f"{body}"

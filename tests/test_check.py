@@ -10,55 +10,55 @@ GOOD_CARD = "## Good question? {#c05-q01}\n\nGood answer.\n"
 BAD_SOURCES = {
     "missing ID": (
         chapter_text("## What is a tensor?\n\nAn array.\n"),
-        ["source/05_bad.md:9: card has no ID: end the heading with {#c05-q01}"],
+        ["source/05_bad.md:7: card has no ID: end the heading with {#c05-q01}"],
     ),
     "malformed ID": (
         chapter_text("## What is a tensor? {#c5-q1}\n\nAn array.\n"),
-        ["source/05_bad.md:9: malformed card ID 'c5-q1': use cNN-qNN, cNN-qNNa, cNN-rNN or cNN-xNN (see CONTRIBUTING.md)"],
+        ["source/05_bad.md:7: malformed card ID 'c5-q1': use cNN-qNN, cNN-qNNa, cNN-rNN or cNN-xNN (see CONTRIBUTING.md)"],
     ),
     "ID of another chapter": (
         chapter_text("## What is a tensor? {#c04-q01}\n\nAn array.\n"),
-        ["source/05_bad.md:9: card ID c04-q01 names chapter 4 but this file is chapter 5: use c05-…"],
+        ["source/05_bad.md:7: card ID c04-q01 names chapter 4 but this file is chapter 5: use c05-…"],
     ),
     "item number beyond the questionnaire": (
         chapter_text("## What is a tensor? {#c05-q24}\n\nAn array.\n"),
-        ["source/05_bad.md:9: card ID c05-q24: chapter 5 has only 23 questionnaire items (see the chapter metadata)"],
+        ["source/05_bad.md:7: card ID c05-q24: chapter 5 has only 23 questionnaire items"],
     ),
     "duplicate ID": (
         chapter_text(GOOD_CARD + "\n## Another question? {#c05-q01}\n\nAnother answer.\n"),
-        ["source/05_bad.md:13: duplicate card ID c05-q01 (first used at source/05_bad.md:9): give this card a new ID"],
+        ["source/05_bad.md:11: duplicate card ID c05-q01 (first used at source/05_bad.md:7): give this card a new ID"],
     ),
     "empty question": (
         chapter_text("## {#c05-q01}\n\nAn answer.\n"),
-        ["source/05_bad.md:9: card has an empty question: write it after '## '"],
+        ["source/05_bad.md:7: card has an empty question: write it after '## '"],
     ),
     "empty answer": (
         chapter_text("## A question? {#c05-q01}\n\n\n" + "## Next? {#c05-q02}\n\nYes.\n"),
-        ["source/05_bad.md:9: c05-q01 has no answer: write it below the heading"],
+        ["source/05_bad.md:7: c05-q01 has no answer: write it below the heading"],
     ),
     "unclosed code fence": (
         chapter_text("## A question? {#c05-q01}\n\n```python\nx = 1\n## Not a card {#c05-q02}\n"),
-        ["source/05_bad.md:11: code fence opened here is never closed: add a closing ``` line"],
+        ["source/05_bad.md:9: code fence opened here is never closed: add a closing ``` line"],
     ),
     "unknown code language": (
         chapter_text("## A question? {#c05-q01}\n\n```pythn\nx = 1\n```\n"),
-        ["source/05_bad.md:11: unknown code language 'pythn': use a Pygments lexer name such as python or text"],
+        ["source/05_bad.md:9: unknown code language 'pythn': use a Pygments lexer name such as python or text"],
     ),
     "missing image": (
         chapter_text("## A question? {#c05-q01}\n\nSee:\n\n![plot](../media/nope.png)\n"),
-        ["source/05_bad.md:13: image ../media/nope.png (card c05-q01) does not exist: add the file or fix the path"],
+        ["source/05_bad.md:11: image ../media/nope.png (card c05-q01) does not exist: add the file or fix the path"],
     ),
     "image outside media": (
         chapter_text("## A question? {#c05-q01}\n\n![plot](../../secret.png)\n"),
-        ["source/05_bad.md:11: image ../../secret.png (card c05-q01) lies outside media/: move it into media/ and link it as ../media/<name>"],
+        ["source/05_bad.md:9: image ../../secret.png (card c05-q01) lies outside media/: move it into media/ and link it as ../media/<name>"],
     ),
     "remote image": (
         chapter_text("## A question? {#c05-q01}\n\n![plot](https://example.com/a.png)\n"),
-        ["source/05_bad.md:11: image https://example.com/a.png (card c05-q01) is not a local file: save it under media/ and link it as ../media/<name>"],
+        ["source/05_bad.md:9: image https://example.com/a.png (card c05-q01) is not a local file: save it under media/ and link it as ../media/<name>"],
     ),
     "text before the first card": (
         chapter_text("Some notes.\n\n" + GOOD_CARD),
-        ["source/05_bad.md:9: text before the first card: start each card with '## <question> {#<card ID>}'"],
+        ["source/05_bad.md:7: text before the first card: start each card with '## <question> {#<card ID>}'"],
     ),
     "chapter number not a number": (
         chapter_text(GOOD_CARD).replace("chapter: 5", "chapter: five"),
@@ -76,35 +76,35 @@ BAD_SOURCES = {
         chapter_text(GOOD_CARD).replace("title:", "titel:"),
         [
             "source/05_bad.md:1: metadata is missing 'title: <chapter title>'",
-            "source/05_bad.md:3: unknown metadata line 'titel: Image Classification': expected one of "
-            "'chapter: <chapter number>', 'title: <chapter title>', 'notebook: <notebook file name>', "
-            "'questionnaire: <number of questionnaire items>', 'further-research: <number of further-research items>'",
+            "source/05_bad.md:3: unknown metadata line 'titel: Image Classification': expected "
+            "'chapter: <chapter number>', 'title: <chapter title>', 'notebook: <notebook file name>' "
+            "or 'exclude qNN: <why it cannot be a card>'",
         ],
     ),
     "no metadata block": (
         GOOD_CARD,
         [
             "source/05_bad.md:1: file must start with a metadata block: a '---' line, 'key: value' lines "
-            "(chapter, title, notebook, questionnaire, further-research) and a closing '---'",
+            "(chapter, title, notebook) and a closing '---'",
             "source/05_bad.md:1: metadata is missing 'chapter: <chapter number>'",
         ],
     ),
     "invalid UTF-8": (
         chapter_text(GOOD_CARD + "\nCaf\xe9\n").encode("latin-1"),
-        ["source/05_bad.md:13: file is not valid UTF-8 (byte 0xe9): save it with UTF-8 encoding"],
+        ["source/05_bad.md:11: file is not valid UTF-8 (byte 0xe9): save it with UTF-8 encoding"],
     ),
     "indented code fence": (
         chapter_text("## A question? {#c05-q01}\n\n- item\n\n    ```python\n    x = 1\n    ```\n"),
         [
-            "source/05_bad.md:13: code fence is indented: start the fence at the beginning of the line "
+            "source/05_bad.md:11: code fence is indented: start the fence at the beginning of the line "
             "(fences inside list items are not supported)",
-            "source/05_bad.md:15: code fence is indented: start the fence at the beginning of the line "
+            "source/05_bad.md:13: code fence is indented: start the fence at the beginning of the line "
             "(fences inside list items are not supported)",
         ],
     ),
     "bad tags": (
         chapter_text("## A question? {#c05-q01 tags=two words}\n\nAnswer.\n"),
-        ["source/05_bad.md:9: cannot read {#c05-q01 tags=two words}: write {#<card ID>} or {#<card ID> tags=a,b}"],
+        ["source/05_bad.md:7: cannot read {#c05-q01 tags=two words}: write {#<card ID>} or {#<card ID> tags=a,b}"],
     ),
 }
 
@@ -143,9 +143,9 @@ def test_check_lists_every_problem_of_every_file_at_once(make_project, capsys):
     assert main(["check", "--root", str(root)]) == 1
     err = capsys.readouterr().err
     assert problem_lines(err) == [
-        "source/05_bad.md:9: card has no ID: end the heading with {#c05-q01}",
-        "source/05_bad.md:15: image ../media/gone.png (card c05-q02) does not exist: add the file or fix the path",
-        "source/06_other.md:13: duplicate card ID c06-q02 (first used at source/06_other.md:9): give this card a new ID",
+        "source/05_bad.md:7: card has no ID: end the heading with {#c05-q01}",
+        "source/05_bad.md:13: image ../media/gone.png (card c05-q02) does not exist: add the file or fix the path",
+        "source/06_other.md:11: duplicate card ID c06-q02 (first used at source/06_other.md:7): give this card a new ID",
     ]
     assert "3 problems found" in err
 
@@ -160,7 +160,7 @@ def test_duplicate_ids_across_files_are_found(make_project, capsys):
     assert main(["check", "--root", str(root)]) == 1
     assert problem_lines(capsys.readouterr().err) == [
         "source/05_b.md:1: chapter 5 is already defined in source/05_a.md: one file per chapter",
-        "source/05_b.md:9: duplicate card ID c05-q01 (first used at source/05_a.md:9): give this card a new ID",
+        "source/05_b.md:7: duplicate card ID c05-q01 (first used at source/05_a.md:7): give this card a new ID",
     ]
 
 

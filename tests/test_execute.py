@@ -45,7 +45,7 @@ def test_an_unexpected_exception_fails_the_build_at_the_fence_line(make_project,
     root = make_project({"source/05_x.md": card("1 / 0")})
     assert main(["--root", str(root)]) == 1
     assert problems(capsys.readouterr().err) == [
-        "source/05_x.md:13: code block of card c05-q01 raised ZeroDivisionError: division by zero: fix the code, "
+        "source/05_x.md:11: code block of card c05-q01 raised ZeroDivisionError: division by zero: fix the code, "
         "or mark the fence 'python run raises' if the error is what the card shows"
     ]
     assert not (root / "dist").exists() and not (root / "media/outputs").exists()
@@ -55,7 +55,7 @@ def test_a_block_marked_raises_must_raise(make_project, capsys, fixed_time):
     root = make_project({"source/05_x.md": card("1 + 1", fence="python run raises")})
     assert main(["--root", str(root)]) == 1
     assert problems(capsys.readouterr().err) == [
-        "source/05_x.md:13: code block of card c05-q01 is marked 'raises' but ran without an error"
+        "source/05_x.md:11: code block of card c05-q01 is marked 'raises' but ran without an error"
     ]
 
 
@@ -63,7 +63,7 @@ def test_a_hanging_block_fails_the_build_instead_of_hanging_it(make_project, cap
     root = make_project({"source/05_x.md": card("while True:\n    pass", fence="python run timeout=1")})
     assert main(["--root", str(root)]) == 1
     assert problems(capsys.readouterr().err) == [
-        "source/05_x.md:13: code block of card c05-q01 did not finish within 1 s: make it faster, "
+        "source/05_x.md:11: code block of card c05-q01 did not finish within 1 s: make it faster, "
         "or raise its limit with timeout=<seconds>"
     ]
 
@@ -80,7 +80,7 @@ def test_a_hanging_block_fails_the_build_instead_of_hanging_it(make_project, cap
 def test_bad_block_options_are_reported_by_check(make_project, capsys, fence, message):
     root = make_project({"source/05_x.md": card("1", fence=fence)})
     assert main(["check", "--root", str(root)]) == 1
-    assert problems(capsys.readouterr().err) == [f"source/05_x.md:13: {message}"]
+    assert problems(capsys.readouterr().err) == [f"source/05_x.md:11: {message}"]
 
 
 def test_outputs_are_cached_by_code_and_stale_entries_disappear(make_project, capsys, fixed_time):

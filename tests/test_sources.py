@@ -14,28 +14,28 @@ def test_reads_every_card_with_ids_tags_and_lines(good_project):
     first = chapters[0]
     assert [card.id.text for card in first.cards] == ["c01-q01", "c01-q02", "c01-q03", "c01-r01"]
     assert [str(card.location) for card in first.cards] == [
-        "source/01_first_steps.md:11",
-        "source/01_first_steps.md:21",
-        "source/01_first_steps.md:31",
-        "source/01_first_steps.md:42",
+        "source/01_first_steps.md:9",
+        "source/01_first_steps.md:19",
+        "source/01_first_steps.md:29",
+        "source/01_first_steps.md:40",
     ]
     assert first.cards[1].tags == ["code", "python"]
     assert first.cards[0].question == "What does `snake_case_name` stay as, and is $a_1 * b_2$ math?"
-    assert first.cards[0].answer_line == 13
+    assert first.cards[0].answer_line == 11
 
 
 def test_heading_inside_code_fence_is_code_not_a_card(good_project):
     chapter = read_chapter(good_project / "source/01_first_steps.md", good_project, Report())
     card = chapter.cards[1]
     assert "## not a new card" in card.answer
-    assert [(b.language, str(b.location)) for b in card.code_blocks] == [("python", "source/01_first_steps.md:25")]
+    assert [(b.language, str(b.location)) for b in card.code_blocks] == [("python", "source/01_first_steps.md:23")]
 
 
 def test_images_are_recorded_with_their_lines(good_project):
     chapter = read_chapter(good_project / "source/01_first_steps.md", good_project, Report())
     assert [(i.src, str(i.location)) for i in chapter.cards[2].images] == [
-        ("../media/dot.png", "source/01_first_steps.md:38"),
-        ("../media/figures/relu.svg", "source/01_first_steps.md:40"),
+        ("../media/dot.png", "source/01_first_steps.md:36"),
+        ("../media/figures/relu.svg", "source/01_first_steps.md:38"),
     ]
 
 
@@ -54,6 +54,6 @@ def test_parser_resynchronises_at_the_next_card(make_project):
     report = Report()
     chapter = read_chapter(root / "source/05_x.md", root, report)
     assert [str(p) for p in report.problems] == [
-        "source/05_x.md:9: card has no ID: end the heading with {#c05-q01}"
+        "source/05_x.md:7: card has no ID: end the heading with {#c05-q01}"
     ]
     assert [card.id.text for card in chapter.cards] == ["c05-q02"]
