@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .book import LAST_CHAPTER, item_count
-from .cards import Card, CardId, Chapter, CodeBlock, Exclusion, ImageRef
+from .cards import ITEM_KINDS, Card, CardId, Chapter, CodeBlock, Exclusion, ImageRef
 from .errors import Location, Report, relative_path
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
@@ -59,7 +59,7 @@ def read_chapter(path: Path, root: Path, report: Report) -> Chapter | None:
     if chapter is not None:
         chapter.exclusions = _check_exclusions(exclusions, chapter, report)
     chapter_number = chapter.number if chapter else (int(file_match["chapter"]) if file_match else None)
-    cards = _CardReader(shown_path, chapter, chapter_number, report).read(lines, body_start)
+    cards = _CardReader(shown_path, chapter_number, report).read(lines, body_start)
     if chapter is None:
         return None
     chapter.cards = cards
@@ -191,9 +191,8 @@ def _check_exclusions(exclusions: list[Exclusion], chapter: Chapter, report: Rep
 class _CardReader:
     """Splits the body into cards, line by line, keeping track of code fences."""
 
-    def __init__(self, shown_path: str, chapter: Chapter | None, chapter_number: int | None, report: Report):
+    def __init__(self, shown_path: str, chapter_number: int | None, report: Report):
         self.path = shown_path
-        self.chapter = chapter
         self.chapter_number = chapter_number
         self.report = report
         self.cards: list[Card] = []
@@ -307,7 +306,7 @@ class _CardReader:
             if card_id.number > limit:
                 self._error(
                     line_no,
-                    f"card ID {text}: chapter {card_id.chapter} has only {limit} {card_id.describe().rsplit(' ', 1)[0]}s",
+                    f"card ID {text}: chapter {card_id.chapter} has only {limit} {ITEM_KINDS[card_id.kind]}s",
                 )
                 return None
         return card_id

@@ -18,8 +18,10 @@ from ankigen.errors import BuildError
 from ankigen.figures import RECIPES, Recipe, default_registry, generate_figures, recipe
 from ankigen.pipeline import ProjectPaths, figures
 from ankigen.recipes.activations import activation_curve
+from ankigen.recipes.label_smoothing import smoothed_targets
 from ankigen.recipes.logarithm import log_curve
 from ankigen.recipes.lr_finder import lr_range_test
+from ankigen.recipes.momentum import moving_averages
 from ankigen.recipes.schedules import one_cycle_schedule
 from ankigen.recipes.softmax import softmax_columns
 from conftest import FIXTURES, PROJECT_ROOT
@@ -141,6 +143,23 @@ def test_one_cycle_warms_up_then_anneals_with_mirrored_momentum():
     assert momentums[0] == pytest.approx(0.95) and momentums[peak] == pytest.approx(0.85)
     assert all(a <= b for a, b in zip(lrs[:peak], lrs[1 : peak + 1]))
     assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1 :]))
+
+
+def test_label_smoothing_moves_epsilon_of_the_mass_evenly_over_all_classes():
+    one_hot, smoothed = smoothed_targets(classes=5, target=2, epsilon=0.1, device="cpu")
+    assert one_hot == [0, 0, 1, 0, 0]
+    assert smoothed == pytest.approx([0.02, 0.02, 0.92, 0.02, 0.02])
+    assert sum(smoothed) == pytest.approx(1.0)
+
+
+def test_momentum_averages_follow_the_recurrence_written_out_by_hand():
+    samples, averages = moving_averages(points=50, betas=[0.5, 0.9], noise=0.3, seed=0, device="cpu")
+    for beta, trace in averages.items():
+        expected, average = [], 0.0
+        for sample in samples:
+            average = beta * average + (1 - beta) * sample
+            expected.append(average)
+        assert trace == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
 def test_lr_finder_suggestions_lie_on_the_falling_part_of_the_curve():
