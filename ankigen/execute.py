@@ -24,6 +24,9 @@ from .errors import Report
 
 log = logging.getLogger(__name__)
 
+# How a block is run shapes its output, so the runner's own code is part of every cache key.
+_RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8")
+
 CACHE_VERSION = 1
 DEFAULT_TIMEOUT_S = 60
 # The options a fence may carry after its language (see CONTRIBUTING.md).
@@ -38,7 +41,7 @@ class BlockRun:
 
     @property
     def key(self) -> str:
-        return cache_key(cache=CACHE_VERSION, options=self.block.options, code=self.block.code)
+        return cache_key(cache=CACHE_VERSION, runner=_RUNNER_SOURCE, options=self.block.options, code=self.block.code)
 
 
 @dataclass

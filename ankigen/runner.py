@@ -12,10 +12,13 @@ import contextlib
 import io
 import json
 import random
+import re
 import sys
 import traceback
 
 SEED = 0
+# Object reprs name memory addresses ("<function f at 0x7f...>"), which change on every run.
+_ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def run_block(code: str) -> dict:
@@ -33,8 +36,8 @@ def run_block(code: str) -> dict:
                     print(repr(value))
     except Exception as err:  # the card may be about an exception: report it, don't crash
         message = "".join(traceback.format_exception_only(type(err), err)).strip()
-        return {"output": shown.getvalue() + message, "raised": True}
-    return {"output": shown.getvalue(), "raised": False}
+        return {"output": _ADDRESS_RE.sub(" at 0x…", shown.getvalue() + message), "raised": True}
+    return {"output": _ADDRESS_RE.sub(" at 0x…", shown.getvalue()), "raised": False}
 
 
 def _seed_random_sources(code: str) -> None:

@@ -109,3 +109,8 @@ def test_the_output_appears_in_the_card_as_anki_renders_it(make_project, fixed_t
         assert '<pre class="output">tensor([0, 2, 4])</pre>' in note_by_id(collection, "c05-q01")["Answer"]
     finally:
         collection.close()
+
+
+def test_memory_addresses_in_outputs_are_masked_so_outputs_repeat():
+    result = run_block("def f(): pass\nf")
+    assert result == {"output": "<function f at 0x…>\n", "raised": False}
