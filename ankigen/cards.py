@@ -45,10 +45,19 @@ class CardId:
 
 
 @dataclass(frozen=True)
-class ImageRef:
-    """An image as written in a card's Markdown, with the line where it appears."""
+class Reference:
+    """An image source or link target as written in a card's Markdown, with its line."""
 
     src: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class HtmlTag:
+    """A raw HTML start tag written in a card (outside code), with its attributes and line."""
+
+    name: str
+    attrs: tuple[tuple[str, str | None], ...]
     location: Location
 
 
@@ -82,7 +91,9 @@ class Card:
     location: Location  # the heading line
     answer_line: int  # line where the answer text starts
     tags: list[str] = field(default_factory=list)
-    images: list[ImageRef] = field(default_factory=list)
+    images: list[Reference] = field(default_factory=list)
+    links: list[Reference] = field(default_factory=list)
+    html_tags: list[HtmlTag] = field(default_factory=list)
     code_blocks: list[CodeBlock] = field(default_factory=list)
 
 

@@ -16,6 +16,7 @@ from .errors import Location, Report
 from .execute import RUN_OPTIONS, block_timeout
 from .figures import Recipe
 from .media import figure_references
+from .sanitize import link_problem, tag_problems
 
 
 def check_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -24,6 +25,7 @@ def check_chapters(chapters: list[Chapter], report: Report) -> None:
     _check_code_languages(chapters, report)
     check_code_options(chapters, report)
     _check_exclusions_have_no_cards(chapters, report)
+    _check_card_markup(chapters, report)
 
 
 def _check_unique_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -118,3 +120,15 @@ def _check_exclusions_have_no_cards(chapters: list[Chapter], report: Report) -> 
                     exclusion.location,
                     f"{exclusion.item} is excluded but card {card.id} ({card.location}) covers it: remove the exclusion",
                 )
+
+
+def _check_card_markup(chapters: list[Chapter], report: Report) -> None:
+    """Raw HTML and links that the sanitiser would strip are reported where they are written."""
+    for chapter in chapters:
+        for card in chapter.cards:
+            for tag in card.html_tags:
+                for problem in tag_problems(tag.name, tag.attrs):
+                    report.error(tag.location, problem)
+            for link in card.links:
+                if problem := link_problem(link.src):
+                    report.error(link.location, problem)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .cards import Card, Chapter, ImageRef
+from .cards import Card, Chapter, Reference
 from .errors import Report
 
 MEDIA_PREFIX = "fastbook"
@@ -50,7 +50,7 @@ def resolve_media(chapters: list[Chapter], media_dir: Path, report: Report) -> d
     return resolved
 
 
-def figure_references(chapters: list[Chapter], figures_dir: Path) -> list[tuple[ImageRef, Path]]:
+def figure_references(chapters: list[Chapter], figures_dir: Path) -> list[tuple[Reference, Path]]:
     """Every image reference that points into media/figures/, with the file it points at."""
     found = []
     for chapter in chapters:
@@ -68,7 +68,7 @@ def media_name(path: Path) -> str:
     return f"{MEDIA_PREFIX}-{stem}-{digest}{path.suffix.lower()}"
 
 
-def _locate(ref: ImageRef, card: Card, source_dir: Path, media_dir: Path, report: Report) -> Path | None:
+def _locate(ref: Reference, card: Card, source_dir: Path, media_dir: Path, report: Report) -> Path | None:
     where = f"image {ref.src} (card {card.id})"
     parsed = urlparse(ref.src)
     if parsed.scheme or ref.src.startswith("//"):

@@ -25,6 +25,7 @@ from .markup import Attachments, Renderer
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .notetype import build_note_type
 from .package import DeckPackage, RenderedCard, write_package
+from .sanitize import sanitize_html
 from .sources import read_sources
 from .timestamp import build_timestamp
 
@@ -187,8 +188,8 @@ def render_chapters(checked: CheckResult, outputs: Mapping[str, Execution]) -> l
                 outputs=outputs,
             )
             try:
-                question = renderer.render_inline(card.question, attachments)
-                answer = renderer.render(card.answer, attachments)
+                question = sanitize_html(renderer.render_inline(card.question, attachments))
+                answer = sanitize_html(renderer.render(card.answer, attachments))
             except Exception as err:  # a renderer bug must still point at the card that triggered it
                 raise SourceError(card.location, f"could not render card {card.id}: {err!r}") from err
             cards.append(RenderedCard(card, question, answer, sorted(set(media.values()), key=lambda m: m.name)))

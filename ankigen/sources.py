@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .book import LAST_CHAPTER, item_count
-from .cards import ITEM_KINDS, Card, CardId, Chapter, CodeBlock, Exclusion, ImageRef
+from .cards import ITEM_KINDS, Card, CardId, Chapter, CodeBlock, Exclusion, HtmlTag, Reference
 from .errors import Location, Report, relative_path
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
@@ -26,8 +27,11 @@ CHAPTER_HEADING_RE = re.compile(r"^#(?!#)\s")
 HEADING_ATTRS_RE = re.compile(r"^(?P<question>.*?)\s*\{(?P<attrs>[^{}]*)\}\s*$")
 ATTRS_RE = re.compile(r"^#(?P<id>\S+)(?:\s+tags=(?P<tags>\S*))?$")
 TAG_RE = re.compile(r"^[\w:-]+$")
-MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'].*?[\"'])?\s*\)")
-RAW_IMAGE_RE = re.compile(r"<img\b", re.IGNORECASE)
+# A link target may hold one level of parentheses, as in `javascript:alert(1)`.
+_TARGET = r"\(\s*<?(?P<src>(?:[^()\s>]|\([^()\s]*\))+)>?(?:\s+[\"'].*?[\"'])?\s*\)"
+MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]" + _TARGET)
+MARKDOWN_LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]" + _TARGET)
+CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 ID_HELP = "use cNN-qNN, cNN-qNNa, cNN-rNN or cNN-xNN (see CONTRIBUTING.md)"
 
 
@@ -233,7 +237,7 @@ class _CardReader:
                     "code fence is indented: start the fence at the beginning of the line "
                     "(fences inside list items are not supported)",
                 )
-            self._scan_images(line, line_no)
+            self._scan_prose(line, line_no)
             self._add_line(line, line_no)
         if fence is not None:
             self._error(
@@ -258,13 +262,15 @@ class _CardReader:
             self.current.code_blocks.append(block)
         return block
 
-    def _scan_images(self, text: str, line_no: int) -> None:
+    def _scan_prose(self, text: str, line_no: int) -> None:
+        """Records the images, links and raw HTML of a line that is not code."""
         if self.current is None:
             return
-        for match in MARKDOWN_IMAGE_RE.finditer(text):
-            self.current.images.append(ImageRef(match["src"], Location(self.path, line_no)))
-        if RAW_IMAGE_RE.search(text):
-            self._error(line_no, "raw <img> tag: use Markdown image syntax, e.g. ![description](../media/plot.png)")
+        text = CODE_SPAN_RE.sub(lambda span: " " * len(span[0]), text)  # `<b>` in code is not HTML
+        location = Location(self.path, line_no)
+        self.current.images += [Reference(m["src"], location) for m in MARKDOWN_IMAGE_RE.finditer(text)]
+        self.current.links += [Reference(m["src"], location) for m in MARKDOWN_LINK_RE.finditer(text)]
+        self.current.prose.append((line_no, text))
 
     def _start_card(self, heading: re.Match, line_no: int) -> None:
         self._finish_card()
@@ -284,7 +290,7 @@ class _CardReader:
             return
         self.current.card_id = self._parse_id(attrs["id"], line_no)
         self.current.tags = self._parse_tags(attrs["tags"], line_no)
-        self._scan_images(self.current.question, line_no)
+        self._scan_prose(self.current.question, line_no)
 
     def _parse_id(self, text: str, line_no: int) -> CardId | None:
         card_id = CardId.parse(text)
@@ -343,6 +349,7 @@ class _CardReader:
             return
         self.cards.append(
             Card(
+                html_tags=_find_html_tags(pending.prose, self.path),
                 id=pending.card_id,
                 question=pending.question,
                 answer="\n".join(line for _, line in body),
@@ -350,6 +357,7 @@ class _CardReader:
                 answer_line=body[0][0],
                 tags=pending.tags,
                 images=pending.images,
+                links=pending.links,
                 code_blocks=pending.code_blocks,
             )
         )
@@ -369,5 +377,29 @@ class _PendingCard:
     card_id: CardId | None = None
     tags: list[str] = field(default_factory=list)
     lines: list[tuple[int, str]] = field(default_factory=list)  # (line number, text)
-    images: list[ImageRef] = field(default_factory=list)
+    images: list[Reference] = field(default_factory=list)
+    links: list[Reference] = field(default_factory=list)
+    prose: list[tuple[int, str]] = field(default_factory=list)  # (line number, text outside code)
     code_blocks: list[CodeBlock] = field(default_factory=list)
+
+
+def _find_html_tags(prose: list[tuple[int, str]], path: str) -> list[HtmlTag]:
+    """Raw HTML start tags in a card's prose, found by the standard library's HTML parser.
+
+    The lines are parsed together, so a tag split over lines is still seen whole.
+    """
+    if not any("<" in text for _, text in prose):
+        return []
+    collector = _TagCollector()
+    collector.feed("\n".join(text for _, text in prose))
+    collector.close()
+    return [HtmlTag(name, attrs, Location(path, prose[line - 1][0])) for name, attrs, line in collector.tags]
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, tuple[tuple[str, str | None], ...], int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, tuple(attrs), self.getpos()[0]))
