@@ -17,7 +17,7 @@ EPILOG = """The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the tim
 Figures and code outputs are committed under media/; a build recomputes only what is out of date."""
 
 
-COMMANDS = ("build", "check", "figures", "progress")
+COMMANDS = ("build", "check", "figures", "progress", "lock", "release-notes")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -67,6 +67,31 @@ def _progress(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
     return 0 if _print_problems(report) else 1
 
 
+def _lock(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    ids, report = pipeline.lock(paths, allow_notetype_change=args.allow_notetype_change, check_only=args.check)
+    if not _print_problems(report):
+        return 1
+    if args.check:
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            print(f"{pipeline.plural(len(ids), 'card ID')} not recorded as released: {shown}", file=sys.stderr)
+            print("Run `python build.py lock` and commit releases/identity.json before tagging.", file=sys.stderr)
+            return 1
+        print("Every card ID is recorded in releases/identity.json.")
+        return 0
+    print(f"Recorded {pipeline.plural(len(ids), 'new card ID')} in releases/identity.json.")
+    return 0
+
+
+def _release_notes(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    notes = pipeline.release_notes(paths, args.since)
+    if args.output:
+        args.output.write_text(notes, encoding="utf-8")
+    else:
+        print(notes, end="")
+    return 0
+
+
 def _print_problems(report: Report) -> bool:
     """Prints every problem sorted by file and line; returns whether the report has no errors."""
     for problem in report.sorted():
@@ -100,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ankigen {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="{build,check,figures,progress}", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="{" + ",".join(COMMANDS) + "}", required=True)
     commands.add_parser(
         "build", parents=[common, device], help="check the sources, then write dist/*.apkg (the default)"
     ).set_defaults(handler=_build)
@@ -118,4 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     progress.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown to FILE")
     progress.set_defaults(handler=_progress)
+    lock = commands.add_parser(
+        "lock", parents=[common], help="record every card ID and the note type as released (run before tagging)"
+    )
+    lock.add_argument("--check", action="store_true", help="only report card IDs not yet recorded (exit 1 if any)")
+    lock.add_argument(
+        "--allow-notetype-change", action="store_true", help="accept a changed note type (major release only)"
+    )
+    lock.set_defaults(handler=_lock)
+    notes = commands.add_parser(
+        "release-notes", parents=[common], help="Markdown list of cards added, changed and retired since a git tag"
+    )
+    notes.add_argument("--since", metavar="REF", help="the previous release's tag (omit for the first release)")
+    notes.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    notes.set_defaults(handler=_release_notes)
     return parser

@@ -21,10 +21,12 @@ from .coverage import ChapterCoverage, compute_coverage
 from .errors import BuildError, Report, SourceError
 from .execute import execute_blocks
 from .figures import Recipe, default_registry, generate_figures
+from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .markup import Attachments, Renderer
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .notetype import build_note_type
 from .package import DeckPackage, RenderedCard, write_package
+from .release_notes import compare_cards, format_release_notes, read_sources_at
 from .sanitize import sanitize_html
 from .sources import read_sources
 from .timestamp import build_timestamp
@@ -53,6 +55,10 @@ class ProjectPaths:
     @property
     def outputs(self) -> Path:
         return self.media / OUTPUTS_FOLDER
+
+    @property
+    def identity_lock(self) -> Path:
+        return self.root / LOCK_PATH
 
 
 @dataclass
@@ -86,6 +92,33 @@ def progress(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) 
     """Questionnaire coverage per chapter, from the sources as they are (problems reported alongside)."""
     checked = _read_and_validate(paths, default_registry() if registry is None else registry)
     return compute_coverage(checked.chapters), checked.report
+
+
+def lock(paths: ProjectPaths, *, allow_notetype_change: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
+    """Records every current card ID (and the note type) as released; with check_only, lists unrecorded IDs."""
+    registry = default_registry()
+    report = Report()
+    chapters = read_sources(paths.source, paths.root, report)
+    check_chapters(chapters, report)
+    check_figure_references(chapters, paths.figures, registry, report)
+    if not report.ok:
+        return [], report
+    if check_only:
+        return unlocked_ids(chapters, paths.identity_lock), report
+    try:
+        return lock_identity(chapters, paths.identity_lock, allow_notetype_change=allow_notetype_change), report
+    except ValueError as err:
+        raise BuildError(f"{err}: pass --allow-notetype-change only for a major release (learners must re-import)") from err
+
+
+def release_notes(paths: ProjectPaths, since: str | None) -> str:
+    """Markdown notes: cards added, changed and retired since a git ref (everything when there is none)."""
+    report = Report()
+    current = read_sources(paths.source, paths.root, report)
+    if not report.ok:
+        raise BuildError("the sources have problems: run `python build.py check` first")
+    before = read_sources_at(paths.root, since) if since else []
+    return format_release_notes(__version__, since, compare_cards(before, current))
 
 
 def figures(
@@ -140,6 +173,7 @@ def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> C
         raise BuildError(f"no chapter files (NN_name.md) in {paths.source}")
     check_chapters(chapters, report)
     check_figure_references(chapters, paths.figures, registry, report)
+    check_identity(chapters, paths.identity_lock, paths.root, report)
     checked = CheckResult(chapters, report)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), paths.source.name)
     return checked

@@ -1,0 +1,92 @@
+"""Identity lock: what learners' collections already hold must stay recognisable in every release.
+
+releases/identity.json records the note type's schema and every card ID that has shipped. `check`
+fails when the schema differs or a shipped ID has vanished; retiring a card is explicit (it stays,
+tagged `retired`). `lock` records the current state when a release is cut.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .cards import Chapter
+from .errors import Location, Report, relative_path
+from .notetype import FIELDS, MODEL_ID, MODEL_NAME, TEMPLATE_ID, TEMPLATE_NAME
+
+LOCK_PATH = Path("releases") / "identity.json"
+RETIRED_TAG = "retired"
+
+
+def notetype_schema() -> dict:
+    """What Anki matches a learner's notes by: changing any of it breaks their updates."""
+    return {
+        "id": MODEL_ID,
+        "name": MODEL_NAME,
+        "fields": [[field["name"], field["id"]] for field in FIELDS],
+        "templates": [[TEMPLATE_NAME, TEMPLATE_ID]],
+    }
+
+
+def read_lock(path: Path) -> dict | None:
+    """The recorded identity, or None before the first release."""
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def check_identity(chapters: list[Chapter], lock_path: Path, root: Path, report: Report) -> None:
+    lock = read_lock(lock_path)
+    if lock is None:
+        return
+    text = lock_path.read_text(encoding="utf-8")
+    shown = relative_path(lock_path, root)
+    if lock["notetype"] != notetype_schema():
+        report.error(
+            Location(shown, _line_of(text, '"notetype"')),
+            "the note type differs from the released one (model id, name, fields or template): every learner's "
+            "update would fail. Restore ankigen/notetype.py, or cut a major release and run "
+            "`python build.py lock --allow-notetype-change`",
+        )
+    present = {card.id.text for chapter in chapters for card in chapter.cards}
+    for card_id in lock["released"]:
+        if card_id not in present:
+            report.error(
+                Location(shown, _line_of(text, f'"{card_id}"')),
+                f"card {card_id} was released but no source defines it any more: restore it, or retire it by "
+                f"keeping the card with the tag '{RETIRED_TAG}' (see CONTRIBUTING.md)",
+            )
+
+
+def lock_identity(chapters: list[Chapter], lock_path: Path, *, allow_notetype_change: bool = False) -> list[str]:
+    """Records the schema and adds every current card ID; returns the newly recorded IDs."""
+    lock = read_lock(lock_path) or {"notetype": notetype_schema(), "released": []}
+    if lock["notetype"] != notetype_schema() and not allow_notetype_change:
+        raise ValueError("the note type changed since the last release")
+    current = sorted({card.id.text for chapter in chapters for card in chapter.cards})
+    new = sorted(set(current) - set(lock["released"]))
+    lock = {"notetype": notetype_schema(), "released": sorted(set(lock["released"]) | set(current))}
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = lock_path.with_name(f".{lock_path.name}.tmp")
+    staging.write_text(_dump(lock), encoding="utf-8")
+    os.replace(staging, lock_path)
+    return new
+
+
+def unlocked_ids(chapters: list[Chapter], lock_path: Path) -> list[str]:
+    """Card IDs not yet recorded: a release must not ship before `lock` has recorded them."""
+    released = set((read_lock(lock_path) or {"released": []})["released"])
+    return sorted({card.id.text for chapter in chapters for card in chapter.cards} - released)
+
+
+def _dump(lock: dict) -> str:
+    """One ID per line, so a diff shows exactly which IDs a release added."""
+    notetype = json.dumps(lock["notetype"], sort_keys=True)
+    ids = ",\n".join(f'  "{card_id}"' for card_id in lock["released"])
+    return f'{{\n "notetype": {notetype},\n "released": [\n{ids}\n ]\n}}\n'
+
+
+def _line_of(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
