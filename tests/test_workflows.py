@@ -1,0 +1,44 @@
+"""The GitHub workflows are valid and follow security practice, checked with tools that run offline."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PROJECT_ROOT
+
+WORKFLOWS = sorted((PROJECT_ROOT / ".github/workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert found, f"{name} is a test dependency: pip install -e '.[test]'"
+    return found
+
+
+def test_there_is_a_ci_and_a_release_workflow():
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "release.yml"]
+
+
+def test_workflows_match_the_github_workflow_schema():
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_pass_zizmor_security_audit():
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--persona", "auditor", *map(str, WORKFLOWS)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_the_release_workflow_runs_the_safety_checks_before_publishing():
+    steps = (PROJECT_ROOT / ".github/workflows/release.yml").read_text()
+    order = ["python build.py check", "python build.py lock --check", "python build.py release-notes", "sha256sum", "gh release create"]
+    assert [steps.index(step) for step in order] == sorted(steps.index(step) for step in order)
