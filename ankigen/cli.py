@@ -17,7 +17,7 @@ EPILOG = """The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the tim
 Figures and code outputs are committed under media/; a build recomputes only what is out of date."""
 
 
-COMMANDS = ("build", "check", "figures", "progress", "lock", "release-notes")
+COMMANDS = ("build", "check", "preview", "figures", "progress", "lock", "release-notes")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -51,6 +51,14 @@ def _check(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
         print(f"OK: {chapters}, {cards}, no problems.")
         return 0
     return 1
+
+
+def _preview(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
+    report, page = pipeline.preview(paths, device=args.device)
+    if not _print_problems(report):
+        return 1
+    print(f"Open {page.as_uri()} in a browser.")
+    return 0
 
 
 def _figures(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
@@ -132,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", parents=[common], help="list every problem in the sources as file:line; writes nothing"
     ).set_defaults(handler=_check)
+    commands.add_parser(
+        "preview", parents=[common, device], help="write dist/preview/index.html: every card, light and dark, as Anki shows it"
+    ).set_defaults(handler=_preview)
     figures = commands.add_parser(
         "figures", parents=[common, device], help="recompute out-of-date figures and code-block outputs"
     )

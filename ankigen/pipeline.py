@@ -26,6 +26,7 @@ from .markup import Attachments, Renderer
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .notetype import build_note_type
 from .package import DeckPackage, RenderedCard, write_package
+from .preview import write_preview
 from .release_notes import compare_cards, format_release_notes, read_sources_at
 from .sanitize import sanitize_html
 from .sources import read_sources
@@ -34,6 +35,7 @@ from .timestamp import build_timestamp
 log = logging.getLogger(__name__)
 
 ALL_CHAPTERS_FILE = "fastbook.apkg"
+PREVIEW_FOLDER = "preview"
 OUTPUTS_FOLDER = "outputs"  # media/outputs: committed results of executed code blocks
 
 
@@ -146,22 +148,41 @@ def build(
     registry: Mapping[str, Recipe] | None = None,
     device: str = "auto",
 ) -> BuildResult:
-    registry = default_registry() if registry is None else registry
-    checked = _read_and_validate(paths, registry)
-    if not checked.report.ok:
-        return BuildResult(checked.report)
-    outputs = _compute(checked, paths, registry, force=False, device=device)
-    checked.media = resolve_media(checked.chapters, paths.media, checked.report)
-    if not checked.report.ok:
-        return BuildResult(checked.report)
+    report, rendered = _render_project(paths, registry, device)
+    if not report.ok:
+        return BuildResult(report)
     timestamp, origin = build_timestamp(paths.root, environ)
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
     log.info("Build timestamp %s UTC (from %s)", f"{built_on:%Y-%m-%d %H:%M:%S}", origin)
-    rendered = render_chapters(checked, outputs)
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
     packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
     written = write_packages(packages, paths.dist, timestamp)
-    return BuildResult(checked.report, written)
+    return BuildResult(report, written)
+
+
+def preview(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None, device: str = "auto") -> tuple[Report, Path | None]:
+    """Writes dist/preview/index.html: every card's front and back as Anki shows them, light and dark."""
+    report, rendered = _render_project(paths, registry, device)
+    if not report.ok:
+        return report, None
+    page = write_preview(rendered, paths.dist / PREVIEW_FOLDER)
+    log.info("Wrote %s: %s", page.relative_to(paths.dist.parent), plural(sum(len(c) for _, c in rendered), "card"))
+    return report, page
+
+
+def _render_project(
+    paths: ProjectPaths, registry: Mapping[str, Recipe] | None, device: str
+) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
+    """Read, check, compute what is stale, resolve media and render: what build and preview share."""
+    registry = default_registry() if registry is None else registry
+    checked = _read_and_validate(paths, registry)
+    if not checked.report.ok:
+        return checked.report, []
+    outputs = _compute(checked, paths, registry, force=False, device=device)
+    checked.media = resolve_media(checked.chapters, paths.media, checked.report)
+    if not checked.report.ok:
+        return checked.report, []
+    return checked.report, render_chapters(checked, outputs)
 
 
 def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> CheckResult:
