@@ -9,7 +9,8 @@ from pathlib import Path
 from .errors import Location
 
 # c05-q01: questionnaire item; c05-q11a: part of a split item; c05-r01: further research; c05-x01: extra.
-CARD_ID_RE = re.compile(r"^c(?P<chapter>\d{2})-(?P<kind>[qrx])(?P<number>\d{2})(?P<part>[a-z]?)$")
+# Up to four digits, so a chapter (or a deck far bigger than the book) can hold thousands of extra cards.
+CARD_ID_RE = re.compile(r"^c(?P<chapter>\d{2})-(?P<kind>[qrx])(?P<number>\d{2,4})(?P<part>[a-z]?)$")
 ITEM_KINDS = {"q": "questionnaire item", "r": "further-research item", "x": "extra card"}
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
-
 from .cards import Chapter
 from .errors import Location, Report
 from .execute import RUN_OPTIONS, block_timeout
@@ -53,7 +50,7 @@ def _check_unique_ids(chapters: list[Chapter], report: Report) -> None:
 
 
 def _check_code_languages(chapters: list[Chapter], report: Report) -> None:
-    known: dict[str, bool] = {}
+    aliases = _pygments_aliases()
     for chapter in chapters:
         for card in chapter.cards:
             for block in card.code_blocks:
@@ -63,21 +60,18 @@ def _check_code_languages(chapters: list[Chapter], report: Report) -> None:
                         "code block has no language: write ```python (or ```text for plain output)",
                     )
                     continue
-                if block.language not in known:
-                    known[block.language] = _is_known_language(block.language)
-                if not known[block.language]:
+                if block.language.lower() not in aliases:
                     report.error(
                         block.location,
                         f"unknown code language {block.language!r}: use a Pygments lexer name such as python or text",
                     )
 
 
-def _is_known_language(name: str) -> bool:
-    try:
-        get_lexer_by_name(name)
-    except ClassNotFound:
-        return False
-    return True
+def _pygments_aliases() -> set[str]:
+    """Every name Pygments knows a lexer by, read from its registry without loading any lexer."""
+    from pygments.lexers import get_all_lexers
+
+    return {alias.lower() for _, names, _, _ in get_all_lexers(plugins=False) for alias in names}
 
 
 def check_code_options(chapters: list[Chapter], report: Report) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from importlib import metadata
 
 from .errors import BuildError
 
@@ -40,6 +39,8 @@ def resolve_device(requested: str = "auto") -> str:
 
 def warn_about_unpinned_libraries() -> None:
     """Different library versions can change figure bytes; say so before generating anything."""
+    from importlib import metadata
+
     for name, pinned in PINNED_LIBRARIES.items():
         try:
             installed = metadata.version(name)

@@ -8,10 +8,10 @@ template markup may change (Anki updates them when the note type's modification 
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import genanki
-
-from .markup import highlight_css
+if TYPE_CHECKING:
+    import genanki
 
 MODEL_ID = 1843409101
 MODEL_NAME = "fastbook (ankigen)"
@@ -34,10 +34,14 @@ BACK = (
 
 
 def card_css() -> str:
+    from .markup import highlight_css  # Pygments' palettes: only needed when a package is written
+
     return resources.files(__package__).joinpath("card.css").read_text(encoding="utf-8") + highlight_css()
 
 
 def build_note_type() -> genanki.Model:
+    import genanki  # only a build that writes a package needs it
+
     return genanki.Model(
         MODEL_ID,
         MODEL_NAME,

@@ -6,16 +6,14 @@ numbers, and every timestamp from the one build timestamp passed in.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sqlite3
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import genanki
 
 from .cards import Card, Chapter
 from .media import MediaFile
@@ -55,6 +53,8 @@ class DeckPackage:
 
 def note_guid(card: Card) -> str:
     """Derived from the permanent card ID only, so rewording or moving a card keeps its history."""
+    import genanki
+
     return genanki.guid_for(GUID_NAMESPACE, card.id.text)
 
 
@@ -77,8 +77,38 @@ def card_tags(chapter: Chapter, card: Card) -> list[str]:
     return tags
 
 
-def write_package(package: DeckPackage, path: Path, note_type: genanki.Model, version: str, timestamp: int) -> None:
+def package_format_version() -> str:
+    """What shapes a package besides its cards: this code, the note type, its CSS and the libraries.
+
+    Hashing the sources instead of building the CSS keeps a no-change build from loading Pygments.
+    """
+    from importlib import metadata
+
+    here = Path(__file__).parent
+    sources = [(here / name).read_text(encoding="utf-8") for name in ("package.py", "notetype.py", "card.css", "markup.py")]
+    versions = [metadata.version(name) for name in ("genanki", "Pygments")]
+    return hashlib.sha256(json.dumps([sources, versions]).encode()).hexdigest()
+
+
+def package_fingerprint(package: DeckPackage, format_version: str, version: str, timestamp: int) -> str:
+    """A hash of everything a package's bytes depend on: an unchanged fingerprint needs no rewrite."""
+    digest = hashlib.sha256(json.dumps([version, timestamp, format_version, package.file_name]).encode())
+    for chapter, cards in package.chapters:
+        digest.update(json.dumps([chapter.number, chapter.title, chapter.notebook]).encode())
+        for item in cards:
+            fields = [item.card.id.text, item.question_html, item.answer_html, *card_tags(chapter, item.card)]
+            digest.update(("\x1f".join(fields) + "\x1e").encode())  # separators that no field contains
+    digest.update(json.dumps([m.name for m in package.media]).encode())  # names carry a content hash
+    return digest.hexdigest()
+
+
+def write_package(package: DeckPackage, path: Path, version: str, timestamp: int) -> None:
     """Writes one .apkg; equal inputs give equal bytes (ids, zip order and entry times are fixed)."""
+    import genanki
+
+    from .notetype import build_note_type
+
+    note_type = build_note_type()
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
     decks = [genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on))]
     for chapter, rendered in package.chapters:
@@ -96,17 +126,17 @@ def write_package(package: DeckPackage, path: Path, note_type: genanki.Model, ve
             )
         decks.append(deck)
     media = package.media
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "collection.anki2"
-        connection = sqlite3.connect(db_path)
-        # Note and card ids count up from the timestamp, as genanki's own writer does.
-        genanki.Package(decks).write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
-        connection.commit()
-        connection.close()
-        entries = [
-            ("collection.anki2", db_path.read_bytes()),
-            ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
-        ]
+    # In memory: no temporary file and no fsync; serialize() gives the same bytes a file would hold.
+    connection = sqlite3.connect(":memory:")
+    # Note and card ids count up from the timestamp, as genanki's own writer does.
+    genanki.Package(decks).write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
+    connection.commit()
+    collection = connection.serialize()
+    connection.close()
+    entries = [
+        ("collection.anki2", collection),
+        ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
+    ]
     entries += [(str(i), m.path.read_bytes()) for i, m in enumerate(media)]
     _write_zip(path, entries, built_on)
 
@@ -126,4 +156,4 @@ def _write_zip(path: Path, entries: list[tuple[str, bytes]], built_on: datetime)
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=9)
+            archive.writestr(info, data, compresslevel=6)  # 9 costs much more time for ~1% smaller files

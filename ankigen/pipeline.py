@@ -6,6 +6,8 @@ complete files.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -15,20 +17,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .cards import Chapter, Execution
+from .cards import Card, Chapter, Execution
 from .check import check_chapters, check_figure_references
 from .coverage import ChapterCoverage, compute_coverage
 from .errors import BuildError, Report, SourceError
 from .execute import execute_blocks
 from .figures import Recipe, default_registry, generate_figures
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
-from .markup import Attachments, Renderer
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
-from .notetype import build_note_type
-from .package import DeckPackage, RenderedCard, write_package
+from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_package
 from .preview import write_preview
-from .release_notes import compare_cards, format_release_notes, read_sources_at
-from .sanitize import sanitize_html
+from .render import PARALLEL_THRESHOLD, RenderJob, render_jobs
 from .sources import read_sources
 from .timestamp import build_timestamp
 
@@ -36,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ALL_CHAPTERS_FILE = "fastbook.apkg"
 PREVIEW_FOLDER = "preview"
+CACHE_FOLDER = ".cache"  # dist/.cache: rendered cards and package fingerprints, safe to delete
 OUTPUTS_FOLDER = "outputs"  # media/outputs: committed results of executed code blocks
 
 
@@ -57,6 +57,10 @@ class ProjectPaths:
     @property
     def outputs(self) -> Path:
         return self.media / OUTPUTS_FOLDER
+
+    @property
+    def render_cache(self) -> Path:
+        return self.dist / CACHE_FOLDER / "render.sqlite3"
 
     @property
     def identity_lock(self) -> Path:
@@ -115,6 +119,8 @@ def lock(paths: ProjectPaths, *, allow_notetype_change: bool = False, check_only
 
 def release_notes(paths: ProjectPaths, since: str | None) -> str:
     """Markdown notes: cards added, changed and retired since a git ref (everything when there is none)."""
+    from .release_notes import compare_cards, format_release_notes, read_sources_at
+
     report = Report()
     current = read_sources(paths.source, paths.root, report)
     if not report.ok:
@@ -182,7 +188,7 @@ def _render_project(
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:
         return checked.report, []
-    return checked.report, render_chapters(checked, outputs)
+    return checked.report, render_chapters(checked, outputs, paths.render_cache)
 
 
 def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> CheckResult:
@@ -230,26 +236,37 @@ def _used_recipes(checked: CheckResult, paths: ProjectPaths, registry: Mapping[s
     return [registry[name] for name in sorted(names) if name in registry]
 
 
-def render_chapters(checked: CheckResult, outputs: Mapping[str, Execution]) -> list[tuple[Chapter, list[RenderedCard]]]:
-    renderer = Renderer()
-    rendered = []
-    for chapter in checked.chapters:
-        cards = []
-        for card in chapter.cards:
-            media = checked.media[card.id.text]
-            attachments = Attachments(
-                image_names={src: item.name for src, item in media.items() if not item.inline},
-                inline_html={src: item.path.read_text(encoding="utf-8") for src, item in media.items() if item.inline},
-                outputs=outputs,
-            )
-            try:
-                question = sanitize_html(renderer.render_inline(card.question, attachments))
-                answer = sanitize_html(renderer.render(card.answer, attachments))
-            except Exception as err:  # a renderer bug must still point at the card that triggered it
-                raise SourceError(card.location, f"could not render card {card.id}: {err!r}") from err
-            cards.append(RenderedCard(card, question, answer, sorted(set(media.values()), key=lambda m: m.name)))
-        rendered.append((chapter, cards))
-    return rendered
+def render_chapters(
+    checked: CheckResult, outputs: Mapping[str, Execution], cache_path: Path | None
+) -> list[tuple[Chapter, list[RenderedCard]]]:
+    jobs = [_render_job(card, checked.media[card.id.text], outputs) for chapter in checked.chapters for card in chapter.cards]
+    result = render_jobs(jobs, cache_path)
+    stats = result.stats
+    workers = f" in {stats.workers} processes" if stats.workers > 1 else ""
+    log.info("Rendered %s%s, %d from the cache", plural(stats.rendered, "card"), workers, stats.cached)
+    return [
+        (
+            chapter,
+            [
+                RenderedCard(card, *result.html[card.id.text], sorted(set(checked.media[card.id.text].values()), key=lambda m: m.name))
+                for card in chapter.cards
+            ],
+        )
+        for chapter in checked.chapters
+    ]
+
+
+def _render_job(card: Card, media: Mapping[str, MediaFile], outputs: Mapping[str, Execution]) -> RenderJob:
+    run_outputs = ((b.code, outputs[b.code].output, outputs[b.code].raised) for b in card.code_blocks if b.runs)
+    return RenderJob(
+        card_id=card.id.text,
+        location=str(card.location),
+        question=card.question,
+        answer=card.answer,
+        image_names=tuple(sorted((src, item.name) for src, item in media.items() if not item.inline)),
+        inline_html=tuple(sorted((src, item.path.read_text(encoding="utf-8")) for src, item in media.items() if item.inline)),
+        outputs=tuple(sorted(run_outputs)),
+    )
 
 
 def plural(count: int, noun: str) -> str:
@@ -257,17 +274,24 @@ def plural(count: int, noun: str) -> str:
 
 
 def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> list[tuple[Path, DeckPackage]]:
-    """Writes every package into a temporary folder first, so an error leaves dist/ as it was."""
+    """Writes the packages whose content changed, all into a temporary folder first, so an error
+    leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone."""
     dist.mkdir(parents=True, exist_ok=True)
-    note_type = build_note_type()
+    state_path = dist / CACHE_FOLDER / "packages.json"
+    state = _read_json(state_path)
+    format_version = package_format_version()
+    fingerprints = {p.file_name: package_fingerprint(p, format_version, __version__, timestamp) for p in packages}
+    todo = [p for p in packages if not _is_current(dist / p.file_name, state.get(p.file_name), fingerprints[p.file_name])]
+    if len(todo) < len(packages):
+        log.info("Up to date: %s", plural(len(packages) - len(todo), "package"))
     written = []
     with tempfile.TemporaryDirectory(dir=dist, prefix=".building-") as staging:
-        for package in packages:
-            write_package(package, Path(staging) / package.file_name, note_type, __version__, timestamp)
-        for package in packages:
+        _write_all(todo, Path(staging), timestamp)
+        for package in todo:
             target = dist / package.file_name
             os.replace(Path(staging) / package.file_name, target)
             written.append((target, package))
+            state[package.file_name] = {"fingerprint": fingerprints[package.file_name], "sha256": _file_sha256(target)}
             log.info(
                 "Wrote %s: %s, %s, %.0f KiB",
                 target.relative_to(dist.parent),
@@ -275,4 +299,42 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> l
                 plural(len(package.media), "media file"),
                 target.stat().st_size / 1024,
             )
+    if todo:
+        state_path.parent.mkdir(exist_ok=True)
+        state_path.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
     return written
+
+
+def _write_all(packages: list[DeckPackage], staging: Path, timestamp: int) -> None:
+    """Large builds write their packages in worker processes, biggest first."""
+    ordered = sorted(packages, key=lambda p: -p.card_count)
+    arguments = [(p, staging / p.file_name, __version__, timestamp) for p in ordered]
+    if sum(p.card_count for p in packages) < PARALLEL_THRESHOLD or len(packages) == 1:
+        for args in arguments:
+            write_package(*args)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(write_package, *zip(*arguments)))
+
+
+def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
+    return (
+        recorded is not None
+        and recorded["fingerprint"] == fingerprint
+        and target.is_file()
+        and recorded["sha256"] == _file_sha256(target)
+    )
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    """A missing or broken cache file is an empty cache."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

@@ -216,22 +216,23 @@ class _CardReader:
                     fence.code_lines.append(line)
                 self._add_line(line, line_no)
                 continue
-            opening = FENCE_OPEN_RE.match(line)
+            first = line[:1]  # most lines are prose: test one character before any regex
+            opening = FENCE_OPEN_RE.match(line) if first in "`~" and first else None
             if opening:
                 fence = _OpenFence(opening["fence"], self._open_code_block(opening["info"], line_no))
                 self._add_line(line, line_no)
                 continue
-            heading = CARD_HEADING_RE.match(line)
+            heading = CARD_HEADING_RE.match(line) if first == "#" else None
             if heading:
                 self._start_card(heading, line_no)
                 continue
-            if CHAPTER_HEADING_RE.match(line) and self.current is not None:
+            if first == "#" and CHAPTER_HEADING_RE.match(line) and self.current is not None:
                 self._error(
                     line_no,
                     "a level-1 heading inside a card: use '## ' to start a new card, "
                     "or '### ' for a heading within an answer",
                 )
-            elif INDENTED_FENCE_RE.match(line):
+            elif first.isspace() and INDENTED_FENCE_RE.match(line):
                 self._error(
                     line_no,
                     "code fence is indented: start the fence at the beginning of the line "
@@ -266,10 +267,12 @@ class _CardReader:
         """Records the images, links and raw HTML of a line that is not code."""
         if self.current is None:
             return
-        text = CODE_SPAN_RE.sub(lambda span: " " * len(span[0]), text)  # `<b>` in code is not HTML
-        location = Location(self.path, line_no)
-        self.current.images += [Reference(m["src"], location) for m in MARKDOWN_IMAGE_RE.finditer(text)]
-        self.current.links += [Reference(m["src"], location) for m in MARKDOWN_LINK_RE.finditer(text)]
+        if "`" in text:
+            text = CODE_SPAN_RE.sub(lambda span: " " * len(span[0]), text)  # `<b>` in code is not HTML
+        if "](" in text:
+            location = Location(self.path, line_no)
+            self.current.images += [Reference(m["src"], location) for m in MARKDOWN_IMAGE_RE.finditer(text)]
+            self.current.links += [Reference(m["src"], location) for m in MARKDOWN_LINK_RE.finditer(text)]
         self.current.prose.append((line_no, text))
 
     def _start_card(self, heading: re.Match, line_no: int) -> None:
@@ -307,8 +310,11 @@ class _CardReader:
         if card_id.number == 0:
             self._error(line_no, f"card ID {text}: item numbers start at 01")
             return None
-        if card_id.kind != "x" and 1 <= card_id.chapter <= LAST_CHAPTER:
+        if card_id.kind != "x":
             limit = item_count(card_id.chapter, card_id.kind)
+            if limit == 0:
+                self._error(line_no, f"card ID {text}: chapter {card_id.chapter} has no {ITEM_KINDS[card_id.kind]}s: use cNN-xNN")
+                return None
             if card_id.number > limit:
                 self._error(
                     line_no,

@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 
@@ -13,6 +14,7 @@ def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time,
         "Read 2 chapters, 8 cards from source",
         "Figures: 0 regenerated, 1 up to date",
         "Code blocks: 0 run, 2 up to date",
+        "Rendered 8 cards, 0 from the cache",
         "Build timestamp 2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)",
         f"Wrote dist/fastbook.apkg: 8 cards, 3 media files, {size(good_project, 'fastbook.apkg')} KiB",
         f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 2 media files, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
@@ -33,7 +35,7 @@ def test_help_lists_the_commands(capsys):
 
 
 def snapshot(dist):
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()}
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.glob("*.apkg")}
 
 
 def test_a_failed_build_leaves_the_previous_decks_untouched(good_project, fixed_time, capsys):
@@ -62,7 +64,8 @@ def test_an_error_while_writing_leaves_dist_unchanged(good_project, fixed_time, 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     with pytest.raises(OSError):
         main(["-q", "--root", str(good_project)])
-    assert snapshot(good_project / "dist") == before  # no staging folder left behind either
+    assert snapshot(good_project / "dist") == before
+    assert not list((good_project / "dist").glob(".building-*"))  # no staging folder left behind
 
 
 def test_bad_source_date_epoch_is_a_clear_error(good_project, monkeypatch, capsys):
@@ -83,3 +86,33 @@ def test_without_git_or_source_date_epoch_the_build_says_what_to_do(good_project
 def test_missing_source_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["check", "--root", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith(f"error: no source folder at {tmp_path}/source")
+
+
+def test_a_rebuild_renders_from_the_cache_and_rewrites_only_changed_packages(good_project, fixed_time, capsys):
+    assert main(["--root", str(good_project)]) == 0
+    capsys.readouterr()
+    before = snapshot(good_project / "dist")
+    assert main(["--root", str(good_project)]) == 0
+    out = capsys.readouterr().out
+    assert "Rendered 0 cards, 8 from the cache" in out and "Up to date: 3 packages" in out and "Wrote" not in out
+    assert snapshot(good_project / "dist") == before
+
+    source = good_project / "source/02_second_steps.md"
+    source.write_text(source.read_text().replace("Lists work too.", "Lists work, too."))
+    assert main(["--root", str(good_project)]) == 0
+    out = capsys.readouterr().out
+    assert "Rendered 1 card, 7 from the cache" in out and "Up to date: 1 package" in out
+    after = snapshot(good_project / "dist")
+    assert after["fastbook-01-first-steps.apkg"] == before["fastbook-01-first-steps.apkg"]
+    assert after["fastbook.apkg"] != before["fastbook.apkg"]
+
+
+def test_cached_builds_give_the_same_bytes_as_a_clean_build(good_project, fixed_time, tmp_path):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    source = good_project / "source/02_second_steps.md"
+    source.write_text(source.read_text().replace("Lists work too.", "Lists work, too."))
+    assert main(["-q", "--root", str(good_project)]) == 0  # incremental: one card re-rendered
+    incremental = {p.name: p.read_bytes() for p in (good_project / "dist").glob("*.apkg")}
+    shutil.rmtree(good_project / "dist")
+    assert main(["-q", "--root", str(good_project)]) == 0  # from scratch
+    assert {p.name: p.read_bytes() for p in (good_project / "dist").glob("*.apkg")} == incremental

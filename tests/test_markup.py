@@ -83,3 +83,47 @@ def test_html_figure_is_inlined_where_it_is_referenced():
     table = "<table><tr><td>0.22</td></tr></table>"
     html = render("Before.\n\n![table](../media/figures/t.html)\n\nAfter.", Attachments(inline_html={"../media/figures/t.html": table}))
     assert html == f"<p>Before.</p>\n{table}\n<p>After.</p>"
+
+
+def test_highlighting_is_identical_to_python_markdowns_codehilite():
+    """Our fence handling replaces fenced_code + codehilite for speed; it must produce the same HTML."""
+    import markdown
+
+    from conftest import PROJECT_ROOT
+
+    reference = markdown.Markdown(
+        extensions=["fenced_code", "codehilite"],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+    )
+    fence_re = __import__("re").compile(r"^```(\w+)[^\n]*\n(.*?)^```$", __import__("re").M | __import__("re").S)
+    blocks = [m.groups() for path in sorted((PROJECT_ROOT / "source").glob("*.md")) for m in fence_re.finditer(path.read_text())]
+    blocks += [("python", "x = '<b>&'\n\n\nprint(x)  # tabs\tand trailing space "), ("text", "  indented\n"), ("sh", "echo $HOME")]
+    assert len(blocks) > 100
+    for language, code in blocks:
+        ours = Renderer().render(f"```{language}\n{code.rstrip(chr(10))}\n```")
+        theirs = reference.reset().convert(f"```{language}\n{code.rstrip(chr(10))}\n```")
+        assert ours == theirs, (language, code)
+
+
+def test_the_plain_text_fast_path_gives_exactly_markdowns_html():
+    """Plain prose skips Python-Markdown for speed; the result must be the same as rendering it."""
+    import random
+
+    import markdown
+
+    from conftest import PROJECT_ROOT
+    from ankigen.sources import read_sources
+    from ankigen.errors import Report
+
+    reference = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    chapters = read_sources(PROJECT_ROOT / "source", PROJECT_ROOT, Report())
+    texts = [text for c in chapters for card in c.cards for text in (card.question, card.answer)]
+    rng = random.Random(0)
+    pieces = ["word", "Word.", "two words", "it's", '"quoted"', "(paren)", "a, b; c:", "e.g.", "1.5", "x-y", "50%", "?", "@", "/", "'", " ", "  ", "\n", "\n\n", "\n \n", "\t", "1. ", "- ", "> ", "#", "    ", "é", "→"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(3000)]
+    plain = 0
+    for text in texts:
+        if __import__("ankigen.markup", fromlist=["_plain_paragraphs"])._plain_paragraphs(text) is not None:
+            plain += 1
+            assert Renderer().render(text) == reference.reset().convert(text), repr(text)
+    assert plain > 300  # the comparison really exercised the fast path

@@ -57,3 +57,14 @@ def test_parser_resynchronises_at_the_next_card(make_project):
         "source/05_x.md:7: card has no ID: end the heading with {#c05-q01}"
     ]
     assert [card.id.text for card in chapter.cards] == ["c05-q02"]
+
+
+def test_large_decks_use_extra_chapters_and_four_digit_ids(make_project):
+    body = "## Extra one? {#c20-x0001}\n\nA.\n\n## Extra many? {#c20-x2500}\n\nB.\n\n## Not a book item? {#c20-q01}\n\nC.\n"
+    root = make_project({"source/20_extra.md": chapter_text(body, chapter=20)})
+    report = Report()
+    chapter = read_chapter(root / "source/20_extra.md", root, report)
+    assert [card.id.text for card in chapter.cards] == ["c20-x0001", "c20-x2500"]
+    assert [str(p) for p in report.problems] == [
+        "source/20_extra.md:15: card ID c20-q01: chapter 20 has no questionnaire items: use cNN-xNN"
+    ]

@@ -1,0 +1,165 @@
+"""Stage 4, render (at scale): every card's fields to sanitised HTML, cached and in parallel.
+
+A card is rendered again only when its source text, what it refers to (image names, inline
+figures, code outputs) or the renderer itself changed: results are cached in dist/.cache keyed by a
+hash of all of that. Misses are spread over worker processes, one Renderer each.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from .errors import SourceError
+
+# The renderer's own code and libraries shape the HTML, so they are part of every key.
+_RENDERER_MODULES = ("markup.py", "sanitize.py", "fences.py", "render.py")
+_RENDERER_LIBRARIES = ("Markdown", "Pygments", "nh3")
+# Below this many cards, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True, eq=False)
+class RenderJob:
+    """What one card's rendering depends on, and nothing else (it travels to worker processes)."""
+
+    card_id: str
+    location: str
+    question: str
+    answer: str
+    image_names: tuple[tuple[str, str], ...] = ()
+    inline_html: tuple[tuple[str, str], ...] = ()
+    outputs: tuple[tuple[str, str, bool], ...] = ()  # (code, output, raised) of the card's run blocks
+
+    @functools.cached_property
+    def key(self) -> str:
+        parts = [RENDERER_VERSION, self.question, self.answer, json.dumps([self.image_names, self.inline_html, self.outputs])]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()  # \x1f: a separator no text contains
+
+
+@dataclass
+class RenderStats:
+    cached: int = 0
+    rendered: int = 0
+    workers: int = 1
+
+
+@dataclass
+class RenderResult:
+    html: dict[str, tuple[str, str]] = field(default_factory=dict)  # card ID -> (question, answer)
+    stats: RenderStats = field(default_factory=RenderStats)
+
+
+def _renderer_version() -> str:
+    here = Path(__file__).parent
+    sources = [(here / name).read_text(encoding="utf-8") for name in _RENDERER_MODULES]
+    versions = [metadata.version(name) for name in _RENDERER_LIBRARIES]
+    return hashlib.sha256(json.dumps([sources, versions]).encode()).hexdigest()
+
+
+RENDERER_VERSION = _renderer_version()
+
+
+def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | None = None) -> RenderResult:
+    """Renders every job, from the cache where possible; the cache keeps exactly this run's entries."""
+    result = RenderResult()
+    with RenderCache(cache_path) as cache:
+        cached = cache.lookup([job.key for job in jobs])
+        misses = [job for job in jobs if job.key not in cached]
+        rendered = _render_misses(misses, workers, result.stats)
+        for job in jobs:
+            result.html[job.card_id] = cached.get(job.key) or rendered[job.key]
+        cache.replace({job.key: result.html[job.card_id] for job in jobs})
+    result.stats.cached = len(jobs) - len(misses)
+    result.stats.rendered = len(misses)
+    return result
+
+
+def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> dict[str, tuple[str, str]]:
+    workers = workers or os.cpu_count() or 1
+    if len(misses) < PARALLEL_THRESHOLD or workers == 1:
+        return dict(zip((job.key for job in misses), map(_render_one, misses)))
+    from concurrent.futures import ProcessPoolExecutor
+
+    stats.workers = workers
+    chunk = max(1, len(misses) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(zip((job.key for job in misses), pool.map(_render_one, misses, chunksize=chunk)))
+
+
+_renderer = None  # one per process, built on first use (building it costs more than a card)
+
+
+def _render_one(job: RenderJob) -> tuple[str, str]:
+    from .cards import Execution
+    from .markup import Attachments, Renderer
+    from .sanitize import sanitize_html
+
+    global _renderer
+    if _renderer is None:
+        _renderer = Renderer()
+    attachments = Attachments(
+        image_names=dict(job.image_names),
+        inline_html=dict(job.inline_html),
+        outputs={code: Execution(output, raised) for code, output, raised in job.outputs},
+    )
+    try:
+        question = sanitize_html(_renderer.render_inline(job.question, attachments))
+        answer = sanitize_html(_renderer.render(job.answer, attachments))
+    except Exception as err:  # a renderer bug must still point at the card that triggered it
+        path, _, line = job.location.rpartition(":")
+        from .errors import Location
+
+        raise SourceError(Location(path, int(line)), f"could not render card {job.card_id}: {err!r}") from err
+    return question, answer
+
+
+class RenderCache:
+    """key -> (question HTML, answer HTML) in SQLite; an unreadable cache is simply empty."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> RenderCache:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = sqlite3.connect(self.path)
+                self.db.execute("create table if not exists html (key text primary key, question text, answer text)")
+            except sqlite3.DatabaseError:
+                self.path.unlink(missing_ok=True)
+                self.db = sqlite3.connect(self.path)
+                self.db.execute("create table html (key text primary key, question text, answer text)")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def lookup(self, keys: list[str]) -> dict[str, tuple[str, str]]:
+        if self.db is None:
+            return {}
+        self.db.execute("create temp table if not exists wanted (key text primary key)")
+        self.db.execute("delete from wanted")
+        self.db.executemany("insert or ignore into wanted values (?)", ((key,) for key in keys))
+        rows = self.db.execute("select html.key, question, answer from html join wanted using (key)")
+        return {key: (question, answer) for key, question, answer in rows}
+
+    def replace(self, entries: dict[str, tuple[str, str]]) -> None:
+        """Keeps exactly these entries, so the cache never outgrows the deck."""
+        if self.db is None:
+            return
+        with self.db:
+            self.db.execute("delete from html where key not in (select key from wanted)")
+            existing = {key for (key,) in self.db.execute("select key from html")}
+            self.db.executemany(
+                "insert into html values (?, ?, ?)",
+                ((key, q, a) for key, (q, a) in entries.items() if key not in existing),
+            )
