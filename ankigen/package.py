@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import shutil
 import sqlite3
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -110,35 +112,51 @@ def write_package(package: DeckPackage, path: Path, version: str, timestamp: int
 
     note_type = build_note_type()
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
-    decks = [genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on))]
-    for chapter, rendered in package.chapters:
-        deck = genanki.Deck(
-            PARENT_DECK_ID + chapter.number, deck_name(chapter), description=_description(chapter, version, built_on)
-        )
-        for item in rendered:
-            deck.add_note(
-                genanki.Note(
-                    model=note_type,
-                    fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
-                    tags=card_tags(chapter, item.card),
-                    guid=note_guid(item.card),
-                )
-            )
-        decks.append(deck)
     media = package.media
-    # In memory: no temporary file and no fsync; serialize() gives the same bytes a file would hold.
-    connection = sqlite3.connect(":memory:")
-    # Note and card ids count up from the timestamp, as genanki's own writer does.
-    genanki.Package(decks).write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
-    connection.commit()
-    collection = connection.serialize()
-    connection.close()
-    entries = [
-        ("collection.anki2", collection),
-        ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
-    ]
-    entries += [(str(i), m.path.read_bytes()) for i, m in enumerate(media)]
-    _write_zip(path, entries, built_on)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        db_path = Path(scratch) / "collection.anki2"
+        connection = sqlite3.connect(db_path)
+        # A scratch file: no journal and no fsync (the speed of memory), without holding a large
+        # collection in memory twice.
+        connection.execute("pragma journal_mode = off")
+        connection.execute("pragma synchronous = off")
+        _write_collection(connection.cursor(), package, note_type, version, built_on, timestamp)
+        connection.commit()
+        connection.close()
+        entries = [
+            ("collection.anki2", db_path),
+            ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
+        ]
+        entries += [(str(i), m.path) for i, m in enumerate(media)]
+        _write_zip(path, entries, built_on)
+
+
+def _write_collection(cursor, package: DeckPackage, note_type, version: str, built_on: datetime, timestamp: int) -> None:
+    """What genanki.Package.write_to_db does, in the same order (so the same bytes), but one note at a
+    time: a deck of tens of thousands of cards never holds all its genanki notes in memory."""
+    import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    cursor.executescript(APKG_SCHEMA)
+    cursor.executescript(APKG_COL)
+    ids = itertools.count(timestamp * 1000)  # note and card ids count up from the timestamp, as in genanki
+    genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on)).write_to_db(
+        cursor, timestamp, ids
+    )
+    for chapter, rendered in package.chapters:
+        deck_id = PARENT_DECK_ID + chapter.number
+        deck = genanki.Deck(deck_id, deck_name(chapter), description=_description(chapter, version, built_on))
+        if rendered:
+            deck.add_model(note_type)  # genanki registers the model of a deck that has notes
+        deck.write_to_db(cursor, timestamp, ids)
+        for item in rendered:
+            genanki.Note(
+                model=note_type,
+                fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
+                tags=card_tags(chapter, item.card),
+                guid=note_guid(item.card),
+            ).write_to_db(cursor, timestamp, deck_id, ids)
 
 
 def _description(chapter: Chapter | None, version: str, built_on: datetime) -> str:
@@ -149,11 +167,16 @@ def _description(chapter: Chapter | None, version: str, built_on: datetime) -> s
     )
 
 
-def _write_zip(path: Path, entries: list[tuple[str, bytes]], built_on: datetime) -> None:
+def _write_zip(path: Path, entries: list[tuple[str, bytes | Path]], built_on: datetime) -> None:
+    """Fixed names, order, times and modes; file contents are streamed, not read into memory."""
     date_time = max(built_on, datetime(1980, 1, 1, tzinfo=timezone.utc)).timetuple()[:6]  # zip starts at 1980
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in entries:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, content in entries:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)  # 9 costs much more time for ~1% smaller files
+            if isinstance(content, Path):
+                with content.open("rb") as source, archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+            else:
+                archive.writestr(info, content)

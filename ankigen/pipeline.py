@@ -306,17 +306,23 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> l
 
 
 def _write_all(packages: list[DeckPackage], staging: Path, timestamp: int) -> None:
-    """Large builds write their packages in worker processes, biggest first."""
-    ordered = sorted(packages, key=lambda p: -p.card_count)
-    arguments = [(p, staging / p.file_name, __version__, timestamp) for p in ordered]
-    if sum(p.card_count for p in packages) < PARALLEL_THRESHOLD or len(packages) == 1:
-        for args in arguments:
-            write_package(*args)
+    """In a large build, worker processes write the smaller packages while this process writes the
+    biggest (the all-chapters deck), so no process holds more than its share."""
+    if not packages:
+        return
+    biggest, *others = sorted(packages, key=lambda p: -p.card_count)
+    workers = min(len(others), (os.cpu_count() or 1) - 1)
+    if sum(p.card_count for p in packages) < PARALLEL_THRESHOLD or workers < 1:
+        for package in (biggest, *others):
+            write_package(package, staging / package.file_name, __version__, timestamp)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(write_package, *zip(*arguments)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending = [pool.submit(write_package, p, staging / p.file_name, __version__, timestamp) for p in others]
+        write_package(biggest, staging / biggest.file_name, __version__, timestamp)
+        for future in pending:
+            future.result()
 
 
 def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
