@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
 
 
 def _build(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    result = pipeline.build(paths, device=args.device)
-    if not _print_problems(result.report):
+    report = pipeline.build(paths, device=args.device)
+    if not _print_problems(report):
         print("Build stopped: nothing was written, dist/ is unchanged.", file=sys.stderr)
         return 1
     return 0

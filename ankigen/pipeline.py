@@ -78,12 +78,6 @@ class CheckResult:
         return sum(len(chapter.cards) for chapter in self.chapters)
 
 
-@dataclass
-class BuildResult:
-    report: Report
-    written: list[tuple[Path, DeckPackage]] = field(default_factory=list)
-
-
 def check(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> CheckResult:
     """Validates every source; computed content that is out of date is a warning (build refreshes it)."""
     registry = default_registry() if registry is None else registry
@@ -102,17 +96,15 @@ def progress(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) 
 
 def lock(paths: ProjectPaths, *, allow_notetype_change: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
     """Records every current card ID (and the note type) as released; with check_only, lists unrecorded IDs."""
-    registry = default_registry()
-    report = Report()
-    chapters = read_sources(paths.source, paths.root, report)
-    check_chapters(chapters, report)
-    check_figure_references(chapters, paths.figures, registry, report)
+    # The lock is what is being updated, so it is not checked against itself here.
+    checked = _read_and_validate(paths, default_registry(), check_lock=False)
+    report = checked.report
     if not report.ok:
         return [], report
     if check_only:
-        return unlocked_ids(chapters, paths.identity_lock), report
+        return unlocked_ids(checked.chapters, paths.identity_lock), report
     try:
-        return lock_identity(chapters, paths.identity_lock, allow_notetype_change=allow_notetype_change), report
+        return lock_identity(checked.chapters, paths.identity_lock, allow_notetype_change=allow_notetype_change), report
     except ValueError as err:
         raise BuildError(f"{err}: pass --allow-notetype-change only for a major release (learners must re-import)") from err
 
@@ -153,17 +145,26 @@ def build(
     environ: Mapping[str, str] = os.environ,
     registry: Mapping[str, Recipe] | None = None,
     device: str = "auto",
-) -> BuildResult:
-    report, rendered = _render_project(paths, registry, device)
-    if not report.ok:
-        return BuildResult(report)
+) -> Report:
+    registry = default_registry() if registry is None else registry
+    checked = _read_and_validate(paths, registry)
+    if not checked.report.ok:
+        return checked.report
     timestamp, origin = build_timestamp(paths.root, environ)
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
     log.info("Build timestamp %s UTC (from %s)", f"{built_on:%Y-%m-%d %H:%M:%S}", origin)
+    stamp = _input_stamp(paths, timestamp)
+    if _dist_is_current(paths.dist, stamp):
+        log.info("Nothing changed since the last build: dist/ is up to date")
+        return checked.report
+    report, rendered = _compute_and_render(checked, paths, registry, device)
+    if not report.ok:
+        return report
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
     packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
-    written = write_packages(packages, paths.dist, timestamp)
-    return BuildResult(report, written)
+    write_packages(packages, paths.dist, timestamp)
+    _record_build(paths.dist, stamp, [p.file_name for p in packages])
+    return report
 
 
 def preview(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None, device: str = "auto") -> tuple[Report, Path | None]:
@@ -184,6 +185,12 @@ def _render_project(
     checked = _read_and_validate(paths, registry)
     if not checked.report.ok:
         return checked.report, []
+    return _compute_and_render(checked, paths, registry, device)
+
+
+def _compute_and_render(
+    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], device: str
+) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
     outputs = _compute(checked, paths, registry, force=False, device=device)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:
@@ -191,7 +198,7 @@ def _render_project(
     return checked.report, render_chapters(checked, outputs, paths.render_cache)
 
 
-def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> CheckResult:
+def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe], check_lock: bool = True) -> CheckResult:
     if not paths.source.is_dir():
         raise BuildError(f"no source folder at {paths.source}: run from the project root or pass --root")
     report = Report()
@@ -200,7 +207,8 @@ def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe]) -> C
         raise BuildError(f"no chapter files (NN_name.md) in {paths.source}")
     check_chapters(chapters, report)
     check_figure_references(chapters, paths.figures, registry, report)
-    check_identity(chapters, paths.identity_lock, paths.root, report)
+    if check_lock:
+        check_identity(chapters, paths.identity_lock, paths.root, report)
     checked = CheckResult(chapters, report)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), paths.source.name)
     return checked
@@ -273,7 +281,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> list[tuple[Path, DeckPackage]]:
+def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> None:
     """Writes the packages whose content changed, all into a temporary folder first, so an error
     leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone."""
     dist.mkdir(parents=True, exist_ok=True)
@@ -284,13 +292,11 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> l
     todo = [p for p in packages if not _is_current(dist / p.file_name, state.get(p.file_name), fingerprints[p.file_name])]
     if len(todo) < len(packages):
         log.info("Up to date: %s", plural(len(packages) - len(todo), "package"))
-    written = []
     with tempfile.TemporaryDirectory(dir=dist, prefix=".building-") as staging:
         _write_all(todo, Path(staging), timestamp)
         for package in todo:
             target = dist / package.file_name
             os.replace(Path(staging) / package.file_name, target)
-            written.append((target, package))
             state[package.file_name] = {"fingerprint": fingerprints[package.file_name], "sha256": _file_sha256(target)}
             log.info(
                 "Wrote %s: %s, %s, %.0f KiB",
@@ -302,7 +308,6 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> l
     if todo:
         state_path.parent.mkdir(exist_ok=True)
         state_path.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-    return written
 
 
 def _write_all(packages: list[DeckPackage], staging: Path, timestamp: int) -> None:
@@ -336,6 +341,36 @@ def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
 
 def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _input_stamp(paths: ProjectPaths, timestamp: int) -> str:
+    """A hash of everything a build reads: sources, media (figures and code outputs included),
+    ankigen's own code, the libraries that shape its output, and the timestamp."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(json.dumps([__version__, timestamp]).encode())
+    code = Path(__file__).parent
+    files = sorted(paths.source.glob("*.md")) + sorted(p for p in paths.media.rglob("*") if p.is_file())
+    for path in files + sorted(code.rglob("*.py")) + sorted(code.glob("*.css")):
+        digest.update(f"\x1e{path.relative_to(path.parent.parent)}\x1f".encode())
+        digest.update(path.read_bytes())
+    libraries = ("genanki", "Markdown", "Pygments", "nh3")
+    digest.update(json.dumps([metadata.version(name) for name in libraries]).encode())
+    return digest.hexdigest()
+
+
+def _dist_is_current(dist: Path, stamp: str) -> bool:
+    """True when the last build had these exact inputs and its files are still there, unchanged."""
+    recorded = _read_json(dist / CACHE_FOLDER / "build.json")
+    return recorded.get("stamp") == stamp and all(
+        (dist / name).is_file() and _file_sha256(dist / name) == sha for name, sha in recorded.get("files", {}).items()
+    ) and bool(recorded.get("files"))
+
+
+def _record_build(dist: Path, stamp: str, file_names: list[str]) -> None:
+    record = {"stamp": stamp, "files": {name: _file_sha256(dist / name) for name in file_names}}
+    (dist / CACHE_FOLDER).mkdir(parents=True, exist_ok=True)
+    (dist / CACHE_FOLDER / "build.json").write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _read_json(path: Path) -> dict:

@@ -126,7 +126,7 @@ def ankdown_command() -> list[str] | None:
     return [found] if found else None
 
 
-def run_size(size: int, repeat: int, work: Path) -> dict[str, Measurement]:
+def run_size(size: int, repeat: int, work: Path, md2anki_max: int) -> dict[str, Measurement]:
     cards = make_cards(size)
     base = work / f"{size}"
     ours, ankdown_dir, md2anki_dir, plain = base / "ankigen", base / "ankdown", base / "md2anki", base / "cards.jsonl"
@@ -155,7 +155,7 @@ def run_size(size: int, repeat: int, work: Path) -> dict[str, Measurement]:
     if (ankdown := ankdown_command()) is not None:
         record("ankdown", [*ankdown, "-r", ".", "-p", str(base / "ankdown.apkg")], cwd=ankdown_dir)
         record("ankdown --highlight", [*ankdown, "-r", ".", "-p", str(base / "ankdown-hl.apkg"), "--highlight"], cwd=ankdown_dir)
-    if (md2anki := md2anki_command(work)) is not None:
+    if size <= md2anki_max and (md2anki := md2anki_command(work)) is not None:
         record("md2anki", [*md2anki, *map(str, md2anki_files), "-o-anki", str(base / "md2anki.apkg")])
     return {name: median(runs) for name, runs in results.items()}
 
@@ -182,6 +182,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated card counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument(
+        "--md2anki-max", type=int, default=10_000, help="largest corpus to give md2anki (it takes minutes at 50k)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{os.cpu_count()} CPU cores, Python {sys.version.split()[0]}, median of {args.repeat} runs\n")
@@ -190,7 +193,7 @@ def main() -> None:
         table = {}
         for size in sizes:
             print(f"{size} cards ...", flush=True)
-            table[size] = run_size(size, args.repeat, work)
+            table[size] = run_size(size, args.repeat, work, args.md2anki_max)
             for name, m in table[size].items():
                 print(f"  {name:<34} {m.seconds:7.2f} s {size / m.seconds:9.0f} cards/s "
                       f"{m.peak_rss_mb:6.0f} MB peak RSS {m.tree_pss_mb:6.0f} MB process tree", flush=True)

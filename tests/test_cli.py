@@ -12,10 +12,10 @@ def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time,
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "Read 2 chapters, 8 cards from source",
+        "Build timestamp 2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)",
         "Figures: 0 regenerated, 1 up to date",
         "Code blocks: 0 run, 2 up to date",
         "Rendered 8 cards, 0 from the cache",
-        "Build timestamp 2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)",
         f"Wrote dist/fastbook.apkg: 8 cards, 3 media files, {size(good_project, 'fastbook.apkg')} KiB",
         f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 2 media files, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
         f"Wrote dist/fastbook-02-second-steps.apkg: 4 cards, 1 media file, {size(good_project, 'fastbook-02-second-steps.apkg')} KiB",
@@ -94,6 +94,12 @@ def test_a_rebuild_renders_from_the_cache_and_rewrites_only_changed_packages(goo
     before = snapshot(good_project / "dist")
     assert main(["--root", str(good_project)]) == 0
     out = capsys.readouterr().out
+    assert "Nothing changed since the last build" in out and "Rendered" not in out and "Wrote" not in out
+    assert snapshot(good_project / "dist") == before
+
+    (good_project / "dist/.cache/build.json").unlink()  # below the whole-build check, per card and package
+    assert main(["--root", str(good_project)]) == 0
+    out = capsys.readouterr().out
     assert "Rendered 0 cards, 8 from the cache" in out and "Up to date: 3 packages" in out and "Wrote" not in out
     assert snapshot(good_project / "dist") == before
 
@@ -116,3 +122,16 @@ def test_cached_builds_give_the_same_bytes_as_a_clean_build(good_project, fixed_
     shutil.rmtree(good_project / "dist")
     assert main(["-q", "--root", str(good_project)]) == 0  # from scratch
     assert {p.name: p.read_bytes() for p in (good_project / "dist").glob("*.apkg")} == incremental
+
+
+def test_a_deleted_or_altered_deck_is_written_again_although_the_sources_did_not_change(good_project, fixed_time, capsys):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    chapter_deck = good_project / "dist/fastbook-02-second-steps.apkg"
+    original = chapter_deck.read_bytes()
+    chapter_deck.unlink()
+    assert main(["--root", str(good_project)]) == 0
+    assert "Wrote dist/fastbook-02-second-steps.apkg" in capsys.readouterr().out
+    chapter_deck.write_bytes(b"not a deck")
+    assert main(["--root", str(good_project)]) == 0
+    assert "Wrote dist/fastbook-02-second-steps.apkg" in capsys.readouterr().out
+    assert chapter_deck.read_bytes() == original
