@@ -60,6 +60,11 @@ def format_table(coverage: list[ChapterCoverage]) -> str:
         )
     totals = [sum(len(getattr(r, a)) for r in coverage) for a in ("covered", "excluded", "missing")]
     lines.append(f"{'total':<44} {sum(r.items for r in coverage):>5} {totals[0]:>7} {totals[1]:>8} {totals[2]:>7}")
+    for row in coverage:
+        for item, reason in sorted(row.excluded.items()):
+            lines.append(f"excluded c{row.number:02d}-q{item:02d}: {reason}")
+        if row.missing and row.title:  # chapters without a file are all missing; the table says so
+            lines.append(f"missing in chapter {row.number}: " + ", ".join(f"q{i:02d}" for i in row.missing))
     return "\n".join(lines)
 
 

@@ -84,7 +84,8 @@ def _dump(lock: dict) -> str:
     """One ID per line, so a diff shows exactly which IDs a release added."""
     notetype = json.dumps(lock["notetype"], sort_keys=True)
     ids = ",\n".join(f'  "{card_id}"' for card_id in lock["released"])
-    return f'{{\n "notetype": {notetype},\n "released": [\n{ids}\n ]\n}}\n'
+    released = f"[\n{ids}\n ]" if ids else "[]"
+    return f'{{\n "notetype": {notetype},\n "released": {released}\n}}\n'
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -34,6 +34,8 @@ def test_progress_prints_a_table_and_writes_the_markdown_report(make_project, ca
     assert ["5", "Image", "Classification", "23", "2", "1", "20", "1", "of", "2"] in rows
     assert ["1", "(no", "source", "file", "yet)", "33", "0", "0", "33", "0", "of", "2"] in rows
     assert ["total", "500", "2", "1", "497"] in rows
+    assert "excluded c05-q03: it asks you to complete an online quiz".split() in rows
+    assert ["missing", "in", "chapter", "5:", "q04,"] == rows[rows.index(["total", "500", "2", "1", "497"]) + 2][:5]
     markdown = report_file.read_text()
     assert "| 5 Image Classification | 23 | 2 | 1 | 20 | 1 of 2 |" in markdown
     assert "Missing: q04, q05, q06" in markdown
