@@ -90,7 +90,6 @@ class Card:
     question: str  # Markdown (inline)
     answer: str  # Markdown (block)
     location: Location  # the heading line
-    answer_line: int  # line where the answer text starts
     tags: list[str] = field(default_factory=list)
     images: list[Reference] = field(default_factory=list)
     links: list[Reference] = field(default_factory=list)

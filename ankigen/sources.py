@@ -360,7 +360,6 @@ class _CardReader:
                 question=pending.question,
                 answer="\n".join(line for _, line in body),
                 location=Location(self.path, pending.line_no),
-                answer_line=body[0][0],
                 tags=pending.tags,
                 images=pending.images,
                 links=pending.links,

@@ -21,7 +21,7 @@ def test_reads_every_card_with_ids_tags_and_lines(good_project):
     ]
     assert first.cards[1].tags == ["code", "python"]
     assert first.cards[0].question == "What does `snake_case_name` stay as, and is $a_1 * b_2$ math?"
-    assert first.cards[0].answer_line == 11
+    assert first.cards[0].answer.startswith("It stays **snake_case_name**")
 
 
 def test_heading_inside_code_fence_is_code_not_a_card(good_project):

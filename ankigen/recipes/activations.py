@@ -7,9 +7,6 @@ from pathlib import Path
 from ..figures import recipe
 from .plotting import LINE_COLOR, new_figure, save_figure
 
-FUNCTIONS = {"sigmoid": "torch.sigmoid", "relu": "torch.relu"}
-
-
 def activation_curve(function: str, low: float, high: float, points: int, device: str) -> tuple[list[float], list[float]]:
     import torch
 
