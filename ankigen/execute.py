@@ -21,6 +21,7 @@ from pathlib import Path
 from .cards import Chapter, CodeBlock, Execution
 from .compute import cache_key
 from .errors import Report
+from .files import read_json_or_empty, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def execute_blocks(
         for block in card.code_blocks
         if block.runs
     ]
-    stores = {chapter.number: _load(_store_path(outputs_dir, chapter)) for chapter in chapters}
+    stores = {chapter.number: read_json_or_empty(_store_path(outputs_dir, chapter)) for chapter in chapters}
     summary = ExecutionSummary(outputs={})
     pending = []
     for item in runs:
@@ -149,14 +150,6 @@ def _store_path(outputs_dir: Path, chapter: Chapter) -> Path:
     return outputs_dir / f"{chapter.number:02d}.json"
 
 
-def _load(path: Path) -> dict:
-    """An unreadable store is treated as empty: its blocks simply run again."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def _save_stores(chapters: list[Chapter], runs: list[BlockRun], outputs: dict[str, Execution], outputs_dir: Path) -> None:
     """Rewrites each chapter's store with exactly its current blocks, so stale entries disappear."""
     for chapter in chapters:
@@ -170,7 +163,4 @@ def _save_stores(chapters: list[Chapter], runs: list[BlockRun], outputs: dict[st
         if not entries:
             path.unlink(missing_ok=True)
         elif not path.exists() or path.read_text(encoding="utf-8") != text:
-            outputs_dir.mkdir(parents=True, exist_ok=True)
-            staging = path.with_suffix(".json.tmp")
-            staging.write_text(text, encoding="utf-8")
-            os.replace(staging, path)
+            write_atomically(path, text)

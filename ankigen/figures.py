@@ -8,7 +8,6 @@ fresh when its key and bytes match, so checking needs neither torch nor matplotl
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .compute import cache_key, resolve_device, warn_about_unpinned_libraries
 from .errors import BuildError
+from .files import file_sha256, read_json_or_empty, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +100,7 @@ class FigureStore:
     def __init__(self, directory: Path):
         self.directory = directory
         self.manifest_path = directory / MANIFEST_NAME
-        try:
-            self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # a lost or broken manifest only means regenerating
-            self.manifest = {}
+        self.manifest = read_json_or_empty(self.manifest_path)
 
     def is_fresh(self, recipe: Recipe) -> bool:
         entry = self.manifest.get(recipe.name)
@@ -112,18 +109,17 @@ class FigureStore:
             entry is not None
             and entry["key"] == recipe.key()
             and path.is_file()
-            and entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+            and entry["sha256"] == file_sha256(path)
         )
 
     def record(self, recipe: Recipe, device: str) -> None:
-        data = (self.directory / recipe.file_name).read_bytes()
         self.manifest[recipe.name] = {
             "file": recipe.file_name,
             "key": recipe.key(),
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": file_sha256(self.directory / recipe.file_name),
             "device": device,
         }
-        _write_atomically(self.manifest_path, (json.dumps(self.manifest, indent=1, sort_keys=True) + "\n").encode())
+        write_atomically(self.manifest_path, json.dumps(self.manifest, indent=1, sort_keys=True) + "\n")
 
 
 def generate_figures(
@@ -195,8 +191,3 @@ def _in_main_thread() -> bool:
 
     return threading.current_thread() is threading.main_thread()
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    staging = path.with_name(f".{path.name}.tmp")
-    staging.write_bytes(data)
-    os.replace(staging, path)

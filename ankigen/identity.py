@@ -8,11 +8,11 @@ tagged `retired`). `lock` records the current state when a release is cut.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from .cards import Chapter
 from .errors import Location, Report, relative_path
+from .files import write_atomically
 from .notetype import FIELDS, MODEL_ID, MODEL_NAME, TEMPLATE_ID, TEMPLATE_NAME
 
 LOCK_PATH = Path("releases") / "identity.json"
@@ -67,10 +67,7 @@ def lock_identity(chapters: list[Chapter], lock_path: Path, *, allow_notetype_ch
     current = sorted({card.id.text for chapter in chapters for card in chapter.cards})
     new = sorted(set(current) - set(lock["released"]))
     lock = {"notetype": notetype_schema(), "released": sorted(set(lock["released"]) | set(current))}
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    staging = lock_path.with_name(f".{lock_path.name}.tmp")
-    staging.write_text(_dump(lock), encoding="utf-8")
-    os.replace(staging, lock_path)
+    write_atomically(lock_path, _dump(lock))
     return new
 
 

@@ -7,7 +7,6 @@ changed image gets a new name, which reaches learners on their next import.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from urllib.parse import urlparse
 
 from .cards import Card, Chapter, Reference
 from .errors import Report
+from .files import file_sha256
 
 MEDIA_PREFIX = "fastbook"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -63,7 +63,7 @@ def figure_references(chapters: list[Chapter], figures_dir: Path) -> list[tuple[
 
 
 def media_name(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    digest = file_sha256(path)[:12]
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem)
     return f"{MEDIA_PREFIX}-{stem}-{digest}{path.suffix.lower()}"
 

@@ -106,8 +106,6 @@ def package_fingerprint(package: DeckPackage, format_version: str, version: str,
 
 def write_package(package: DeckPackage, path: Path, version: str, timestamp: int) -> None:
     """Writes one .apkg; equal inputs give equal bytes (ids, zip order and entry times are fixed)."""
-    import genanki
-
     from .notetype import build_note_type
 
     note_type = build_note_type()

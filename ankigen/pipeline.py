@@ -20,9 +20,10 @@ from . import __version__
 from .cards import Card, Chapter, Execution
 from .check import check_chapters, check_figure_references
 from .coverage import ChapterCoverage, compute_coverage
-from .errors import BuildError, Report, SourceError
+from .errors import BuildError, Report
 from .execute import execute_blocks
 from .figures import Recipe, default_registry, generate_figures
+from .files import file_sha256, read_json_or_empty, write_atomically
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_package
@@ -71,6 +72,7 @@ class ProjectPaths:
 class CheckResult:
     chapters: list[Chapter]
     report: Report
+    registry: Mapping[str, Recipe]  # the figure recipes cards may show
     media: dict[str, dict[str, MediaFile]] = field(default_factory=dict)  # card ID -> {src: file}
 
     @property
@@ -80,24 +82,23 @@ class CheckResult:
 
 def check(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> CheckResult:
     """Validates every source; computed content that is out of date is a warning (build refreshes it)."""
-    registry = default_registry() if registry is None else registry
     checked = _read_and_validate(paths, registry)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if checked.report.ok:  # stale content is worth a word only once the sources themselves are right
-        _warn_about_stale_content(checked, paths, registry)
+        _warn_about_stale_content(checked, paths)
     return checked
 
 
 def progress(paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None) -> tuple[list[ChapterCoverage], Report]:
     """Questionnaire coverage per chapter, from the sources as they are (problems reported alongside)."""
-    checked = _read_and_validate(paths, default_registry() if registry is None else registry)
+    checked = _read_and_validate(paths, registry)
     return compute_coverage(checked.chapters), checked.report
 
 
 def lock(paths: ProjectPaths, *, allow_notetype_change: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
     """Records every current card ID (and the note type) as released; with check_only, lists unrecorded IDs."""
     # The lock is what is being updated, so it is not checked against itself here.
-    checked = _read_and_validate(paths, default_registry(), check_lock=False)
+    checked = _read_and_validate(paths, check_lock=False)
     report = checked.report
     if not report.ok:
         return [], report
@@ -130,13 +131,12 @@ def figures(
     check_only: bool = False,
 ) -> Report:
     """Regenerates stale figures and code outputs; with check_only, reports each stale one as an error."""
-    registry = default_registry() if registry is None else registry
     checked = _read_and_validate(paths, registry)
     if checked.report.ok:
         if check_only:
-            _warn_about_stale_content(checked, paths, registry, as_error=True)
+            _warn_about_stale_content(checked, paths, as_error=True)
         else:
-            _compute(checked, paths, registry, force=force, device=device)
+            _compute(checked, paths, force=force, device=device)
     return checked.report
 
 
@@ -146,7 +146,6 @@ def build(
     registry: Mapping[str, Recipe] | None = None,
     device: str = "auto",
 ) -> Report:
-    registry = default_registry() if registry is None else registry
     checked = _read_and_validate(paths, registry)
     if not checked.report.ok:
         return checked.report
@@ -157,7 +156,7 @@ def build(
     if _dist_is_current(paths.dist, stamp):
         log.info("Nothing changed since the last build: dist/ is up to date")
         return checked.report
-    report, rendered = _compute_and_render(checked, paths, registry, device)
+    report, rendered = _compute_and_render(checked, paths, device)
     if not report.ok:
         return report
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
@@ -181,24 +180,27 @@ def _render_project(
     paths: ProjectPaths, registry: Mapping[str, Recipe] | None, device: str
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
     """Read, check, compute what is stale, resolve media and render: what build and preview share."""
-    registry = default_registry() if registry is None else registry
     checked = _read_and_validate(paths, registry)
     if not checked.report.ok:
         return checked.report, []
-    return _compute_and_render(checked, paths, registry, device)
+    return _compute_and_render(checked, paths, device)
 
 
 def _compute_and_render(
-    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], device: str
+    checked: CheckResult, paths: ProjectPaths, device: str
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
-    outputs = _compute(checked, paths, registry, force=False, device=device)
+    outputs = _compute(checked, paths, force=False, device=device)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:
         return checked.report, []
     return checked.report, render_chapters(checked, outputs, paths.render_cache)
 
 
-def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe], check_lock: bool = True) -> CheckResult:
+def _read_and_validate(
+    paths: ProjectPaths, registry: Mapping[str, Recipe] | None = None, check_lock: bool = True
+) -> CheckResult:
+    """Reads and checks every source; the one place the recipe registry's default is chosen."""
+    registry = default_registry() if registry is None else registry
     if not paths.source.is_dir():
         raise BuildError(f"no source folder at {paths.source}: run from the project root or pass --root")
     report = Report()
@@ -209,28 +211,24 @@ def _read_and_validate(paths: ProjectPaths, registry: Mapping[str, Recipe], chec
     check_figure_references(chapters, paths.figures, registry, report)
     if check_lock:
         check_identity(chapters, paths.identity_lock, paths.root, report)
-    checked = CheckResult(chapters, report)
+    checked = CheckResult(chapters, report, registry)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), paths.source.name)
     return checked
 
 
-def _compute(
-    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], *, force: bool, device: str
-) -> dict[str, Execution]:
+def _compute(checked: CheckResult, paths: ProjectPaths, *, force: bool, device: str) -> dict[str, Execution]:
     """Figures, then code outputs: only what is stale (everything with force) is recomputed."""
-    run = generate_figures(paths.figures, _used_recipes(checked, paths, registry), force=force, device=device)
+    run = generate_figures(paths.figures, _used_recipes(checked, paths), force=force, device=device)
     log.info("Figures: %d regenerated, %d up to date", len(run.regenerated), len(run.fresh))
     executed = execute_blocks(checked.chapters, paths.outputs, checked.report, force=force)
     log.info("Code blocks: %d run, %d up to date", executed.ran, executed.cached)
     return executed.outputs
 
 
-def _warn_about_stale_content(
-    checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe], as_error: bool = False
-) -> None:
+def _warn_about_stale_content(checked: CheckResult, paths: ProjectPaths, as_error: bool = False) -> None:
     record = checked.report.error if as_error else checked.report.warn
     fix = "run `python build.py figures` and commit media/"
-    stale_figures = set(generate_figures(paths.figures, _used_recipes(checked, paths, registry), run=False).stale)
+    stale_figures = set(generate_figures(paths.figures, _used_recipes(checked, paths), run=False).stale)
     for ref, path in figure_references(checked.chapters, paths.figures):
         if path.stem in stale_figures and (as_error or path.exists()):  # a missing file is a media error already
             record(ref.location, f"figure {path.name} is missing or out of date: {fix}")
@@ -238,10 +236,10 @@ def _warn_about_stale_content(
         record(item.block.location, f"the output of this code block (card {item.card_id}) is missing or out of date: {fix}")
 
 
-def _used_recipes(checked: CheckResult, paths: ProjectPaths, registry: Mapping[str, Recipe]) -> list[Recipe]:
+def _used_recipes(checked: CheckResult, paths: ProjectPaths) -> list[Recipe]:
     """The recipes some card shows: only those are generated, so a project pays only for its figures."""
     names = {path.stem for _, path in figure_references(checked.chapters, paths.figures)}
-    return [registry[name] for name in sorted(names) if name in registry]
+    return [checked.registry[name] for name in sorted(names) if name in checked.registry]
 
 
 def render_chapters(
@@ -286,7 +284,7 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> N
     leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone."""
     dist.mkdir(parents=True, exist_ok=True)
     state_path = dist / CACHE_FOLDER / "packages.json"
-    state = _read_json(state_path)
+    state = read_json_or_empty(state_path)
     format_version = package_format_version()
     fingerprints = {p.file_name: package_fingerprint(p, format_version, __version__, timestamp) for p in packages}
     todo = [p for p in packages if not _is_current(dist / p.file_name, state.get(p.file_name), fingerprints[p.file_name])]
@@ -297,7 +295,7 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> N
         for package in todo:
             target = dist / package.file_name
             os.replace(Path(staging) / package.file_name, target)
-            state[package.file_name] = {"fingerprint": fingerprints[package.file_name], "sha256": _file_sha256(target)}
+            state[package.file_name] = {"fingerprint": fingerprints[package.file_name], "sha256": file_sha256(target)}
             log.info(
                 "Wrote %s: %s, %s, %.0f KiB",
                 target.relative_to(dist.parent),
@@ -306,8 +304,7 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> N
                 target.stat().st_size / 1024,
             )
     if todo:
-        state_path.parent.mkdir(exist_ok=True)
-        state_path.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+        write_atomically(state_path, json.dumps(state, indent=1, sort_keys=True))
 
 
 def _write_all(packages: list[DeckPackage], staging: Path, timestamp: int) -> None:
@@ -335,12 +332,8 @@ def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
         recorded is not None
         and recorded["fingerprint"] == fingerprint
         and target.is_file()
-        and recorded["sha256"] == _file_sha256(target)
+        and recorded["sha256"] == file_sha256(target)
     )
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _input_stamp(paths: ProjectPaths, timestamp: int) -> str:
@@ -361,21 +354,14 @@ def _input_stamp(paths: ProjectPaths, timestamp: int) -> str:
 
 def _dist_is_current(dist: Path, stamp: str) -> bool:
     """True when the last build had these exact inputs and its files are still there, unchanged."""
-    recorded = _read_json(dist / CACHE_FOLDER / "build.json")
+    recorded = read_json_or_empty(dist / CACHE_FOLDER / "build.json")
     return recorded.get("stamp") == stamp and all(
-        (dist / name).is_file() and _file_sha256(dist / name) == sha for name, sha in recorded.get("files", {}).items()
+        (dist / name).is_file() and file_sha256(dist / name) == sha for name, sha in recorded.get("files", {}).items()
     ) and bool(recorded.get("files"))
 
 
 def _record_build(dist: Path, stamp: str, file_names: list[str]) -> None:
-    record = {"stamp": stamp, "files": {name: _file_sha256(dist / name) for name in file_names}}
-    (dist / CACHE_FOLDER).mkdir(parents=True, exist_ok=True)
-    (dist / CACHE_FOLDER / "build.json").write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    record = {"stamp": stamp, "files": {name: file_sha256(dist / name) for name in file_names}}
+    write_atomically(dist / CACHE_FOLDER / "build.json", json.dumps(record, indent=1, sort_keys=True))
 
 
-def _read_json(path: Path) -> dict:
-    """A missing or broken cache file is an empty cache."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

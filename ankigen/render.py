@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .errors import SourceError
+from .errors import Location, SourceError
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
 _RENDERER_MODULES = ("markup.py", "sanitize.py", "fences.py", "render.py")
@@ -114,8 +114,6 @@ def _render_one(job: RenderJob) -> tuple[str, str]:
         answer = sanitize_html(_renderer.render(job.answer, attachments))
     except Exception as err:  # a renderer bug must still point at the card that triggered it
         path, _, line = job.location.rpartition(":")
-        from .errors import Location
-
         raise SourceError(Location(path, int(line)), f"could not render card {job.card_id}: {err!r}") from err
     return question, answer
 

@@ -1,0 +1,28 @@
+"""Small file helpers every stage shares: atomic writes, forgiving cache reads, content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Writes a sibling temporary file, then renames it: readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    os.replace(staging, path)
+
+
+def read_json_or_empty(path: Path) -> dict:
+    """For caches and manifests: a missing or broken file only means recomputing, never a crash."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
