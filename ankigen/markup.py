@@ -6,7 +6,6 @@ HTML figures to inline, outputs of executed code blocks).
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Mapping
@@ -17,19 +16,10 @@ import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-import pygments
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from .cards import Execution
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
-
-HIGHLIGHT_CLASS = "highlight"
-LIGHT_CODE_STYLE = "friendly"
-DARK_CODE_STYLE = "monokai"
-NIGHT_MODE_SELECTORS = (".nightMode", ".night_mode")  # Anki desktop/AnkiMobile, AnkiDroid
+from .highlight import highlight_code
 
 # One scan finds, left to right, whichever comes first: a code span (skipped whole), an escaped
 # dollar, display math or inline math. Inline math follows Pandoc's rule so that "$5 and $10"
@@ -91,22 +81,6 @@ class _CodeFencePreprocessor(Preprocessor):
         if marker is not None:  # an unclosed fence runs to the end, as in Python-Markdown
             out += [marker + block.language, *code]
         return out
-
-
-_FORMATTER = HtmlFormatter(cssclass=HIGHLIGHT_CLASS, wrapcode=True)  # as codehilite configures it
-
-
-@functools.cache
-def _lexer(language: str) -> Lexer:
-    try:
-        return get_lexer_by_name(language)
-    except ClassNotFound:
-        return TextLexer()
-
-
-def highlight_code(code: str, language: str) -> str:
-    """Pygments HTML with CSS classes for one code block."""
-    return pygments.highlight(code.strip("\n"), _lexer(language), _FORMATTER)
 
 
 def _output_html(result: Execution) -> str:
@@ -239,11 +213,3 @@ class Renderer:
         if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
             return rendered[3:-4]
         return rendered
-
-
-def highlight_css() -> str:
-    """Pygments rules for code blocks: a light palette, and a dark one under Anki's night-mode classes."""
-    light = HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(f".{HIGHLIGHT_CLASS}")
-    dark_prefixes = [f"{mode} .{HIGHLIGHT_CLASS}" for mode in NIGHT_MODE_SELECTORS]
-    dark = HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(dark_prefixes)
-    return f"{light}\n{dark}\n"

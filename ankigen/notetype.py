@@ -34,7 +34,7 @@ BACK = (
 
 
 def card_css() -> str:
-    from .markup import highlight_css  # Pygments' palettes: only needed when a package is written
+    from .highlight import highlight_css  # Pygments' palettes: only needed when a package is written
 
     return resources.files(__package__).joinpath("card.css").read_text(encoding="utf-8") + highlight_css()
 

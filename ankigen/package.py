@@ -87,7 +87,7 @@ def package_format_version() -> str:
     from importlib import metadata
 
     here = Path(__file__).parent
-    sources = [(here / name).read_text(encoding="utf-8") for name in ("package.py", "notetype.py", "card.css", "markup.py")]
+    sources = [(here / name).read_text(encoding="utf-8") for name in ("package.py", "notetype.py", "card.css", "highlight.py")]
     versions = [metadata.version(name) for name in ("genanki", "Pygments")]
     return hashlib.sha256(json.dumps([sources, versions]).encode()).hexdigest()
 

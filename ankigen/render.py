@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import Location, SourceError
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
-_RENDERER_MODULES = ("markup.py", "sanitize.py", "fences.py", "render.py")
+_RENDERER_MODULES = ("markup.py", "highlight.py", "sanitize.py", "fences.py", "render.py")
 _RENDERER_LIBRARIES = ("Markdown", "Pygments", "nh3")
 # Below this many cards, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400

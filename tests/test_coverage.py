@@ -1,7 +1,7 @@
 """Questionnaire coverage: covered, excluded with reasons, missing; and the exclusion rules."""
 
 from ankigen.cli import main
-from ankigen.coverage import compute_coverage, format_markdown
+from ankigen.coverage import compute_coverage
 from ankigen.errors import Report
 from ankigen.pipeline import ProjectPaths, progress
 from ankigen.sources import read_sources

@@ -1,5 +1,6 @@
 from ankigen.cards import Execution
-from ankigen.markup import Attachments, Renderer, highlight_css
+from ankigen.highlight import highlight_css
+from ankigen.markup import Attachments, Renderer
 
 render = Renderer().render
 
