@@ -6,9 +6,10 @@ HTML figures to inline, outputs of executed code blocks).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
@@ -20,6 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 from .cards import Execution
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 from .highlight import highlight_code
+from .sanitize import sanitize_html
 
 # One scan finds, left to right, whichever comes first: a code span (skipped whole), an escaped
 # dollar, display math or inline math. Inline math follows Pandoc's rule so that "$5 and $10"
@@ -60,27 +62,32 @@ class _CodeFencePreprocessor(Preprocessor):
         self.attachments = Attachments()
 
     def run(self, lines: list[str]) -> list[str]:
-        out: list[str] = []
-        marker = None
-        for line in lines:
-            if marker is None:
-                opening = FENCE_OPEN_RE.match(line)
-                if opening:
-                    marker, block, code = opening["fence"], parse_fence_info(opening["info"], None), []
-                else:
-                    out.append(line)
-            elif is_closing_fence(line, marker):
-                marker = None
-                source = "\n".join(code)
-                html_parts = [highlight_code(source, block.language)]
-                if block.runs:
-                    html_parts.append(_output_html(self.attachments.outputs[source]))
-                out += ["", *(self.md.htmlStash.store(part) for part in html_parts), ""]
+        return _replace_fences(lines, self.attachments.outputs, self.md.htmlStash.store)
+
+
+def _replace_fences(lines: list[str], outputs: Mapping[str, Execution], stash: Callable[[str], str]) -> list[str]:
+    """Each fenced block becomes its highlighted HTML (and its output's), stashed as paragraphs of
+    their own; an unclosed fence stays text to the end, as in Python-Markdown."""
+    out: list[str] = []
+    marker = None
+    for line in lines:
+        if marker is None:
+            opening = FENCE_OPEN_RE.match(line)
+            if opening:
+                marker, block, code = opening["fence"], parse_fence_info(opening["info"], None), []
             else:
-                code.append(line)
-        if marker is not None:  # an unclosed fence runs to the end, as in Python-Markdown
-            out += [marker + block.language, *code]
-        return out
+                out.append(line)
+        elif is_closing_fence(line, marker):
+            marker = None
+            source = "\n".join(code)
+            out += ["", stash(highlight_code(source, block.language)), ""]
+            if block.runs:
+                out += [stash(_output_html(outputs[source])), ""]
+        else:
+            code.append(line)
+    if marker is not None:
+        out += [marker + block.language, *code]
+    return out
 
 
 def _output_html(result: Execution) -> str:
@@ -117,31 +124,30 @@ class _MathPreprocessor(Preprocessor):
         text = "\n".join(lines)
         if "$" not in text:
             return lines
-        return self._replace_math(text).split("\n")
+        return _replace_math(text, lambda tex: self.md.htmlStash.store(html.escape(tex, quote=False))).split("\n")
 
-    def _replace_math(self, text: str) -> str:
-        out = []
-        position = 0
-        while (match := _MATH_TOKEN_RE.search(text, position)) is not None:
-            out.append(text[position : match.start()])
-            if match["code"]:
-                end = _code_span_end(text, match)
-                out.append(text[match.start() : end])
-                position = end
-                continue
-            if match["escaped"]:
-                replacement = "&#36;"
-            elif match["display"] is not None:
-                replacement = self._stash(r"\[" + match["display"] + r"\]")
-            else:
-                replacement = self._stash(r"\(" + match["inline"] + r"\)")
-            out.append(replacement)
-            position = match.end()
-        out.append(text[position:])
-        return "".join(out)
 
-    def _stash(self, tex: str) -> str:
-        return self.md.htmlStash.store(html.escape(tex, quote=False))
+def _replace_math(text: str, stash: Callable[[str], str]) -> str:
+    """Each math span becomes stash(its MathJax form); code spans and escaped dollars are left alone."""
+    out = []
+    position = 0
+    while (match := _MATH_TOKEN_RE.search(text, position)) is not None:
+        out.append(text[position : match.start()])
+        if match["code"]:
+            end = _code_span_end(text, match)
+            out.append(text[match.start() : end])
+            position = end
+            continue
+        if match["escaped"]:
+            replacement = "&#36;"
+        elif match["display"] is not None:
+            replacement = stash(r"\[" + match["display"] + r"\]")
+        else:
+            replacement = stash(r"\(" + match["inline"] + r"\)")
+        out.append(replacement)
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _code_span_end(text: str, opener: re.Match) -> int:
@@ -191,6 +197,50 @@ def _plain_paragraphs(text: str) -> list[str] | None:
     return [p for p in re.split(r"\n{2,}", text.strip("\n")) if p]
 
 
+# Stands for a stashed piece of HTML while the rest is checked: characters Markdown treats as text.
+_PLACEHOLDER = "\x02ankigen:{}\x03"
+_PLACEHOLDER_RE = re.compile("\x02ankigen:(\\d+)\x03")
+
+
+def _normalize_whitespace(text: str) -> str:
+    """What Python-Markdown does to its input first: line ends, tab stops, blank lines emptied."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4) + "\n\n"
+    return re.sub(r"(?<=\n) +\n", "\n", text)
+
+
+def _render_simple(text: str, attachments: Attachments) -> str | None:
+    """The HTML of text made of nothing but plain paragraphs, math and fenced code: what Markdown
+    and the sanitiser would make of it, built from escaped pieces. None for any other text."""
+    if "\x02" in text or "\x03" in text:
+        return None
+    text = _normalize_whitespace(text)
+    stashed: list[str] = []
+    blocks: set[int] = set()  # stashed code and outputs, which stand as blocks, not in a paragraph
+
+    def stash(piece: str, block: bool = False) -> str:
+        stashed.append(piece)
+        if block:
+            blocks.add(len(stashed) - 1)
+        return _PLACEHOLDER.format(len(stashed) - 1)
+
+    lines = _replace_fences(text.split("\n"), attachments.outputs, functools.partial(stash, block=True))
+    text = _replace_math("\n".join(lines), lambda tex: stash(html.escape(tex, quote=False)))
+    paragraphs = _plain_paragraphs(text)
+    if paragraphs is None:
+        return None
+    out = []
+    for paragraph in paragraphs:
+        pieces = [int(number) for number in _PLACEHOLDER_RE.findall(paragraph)]
+        if len(pieces) == 1 and pieces[0] in blocks and _PLACEHOLDER_RE.fullmatch(paragraph):
+            out.append(stashed[pieces[0]])
+        elif blocks.isdisjoint(pieces):
+            out.append("<p>" + _PLACEHOLDER_RE.sub(lambda m: stashed[int(m[1])], html.escape(paragraph, quote=False)) + "</p>")
+        else:
+            return None  # a code block inside a paragraph: past this simple form
+    rendered = "\n".join(out).strip()  # as Markdown ends its output
+    return None if "\x02" in rendered else rendered  # e.g. display math around a code block
+
+
 class Renderer:
     """Reuses one configured Markdown instance, since building it costs more than rendering a card."""
 
@@ -198,9 +248,14 @@ class Renderer:
         self._md = markdown.Markdown(extensions=["tables", "sane_lists", _AnkiExtension()], output_format="html")
 
     def render(self, text: str, attachments: Attachments = Attachments()) -> str:
-        paragraphs = _plain_paragraphs(text)
-        if paragraphs is not None:
-            return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+        """Sanitised HTML for a card field."""
+        simple = _render_simple(text, attachments)
+        if simple is not None:
+            return simple  # escaped pieces only: nothing for the sanitiser to do (a test checks)
+        return sanitize_html(self.render_markdown(text, attachments))
+
+    def render_markdown(self, text: str, attachments: Attachments = Attachments()) -> str:
+        """Python-Markdown's HTML, before sanitising: every text's reference rendering."""
         self._md.reset()
         self._md.preprocessors["ankigen_code_fences"].attachments = attachments
         self._md.preprocessors["ankigen_inline_figures"].inline_html = attachments.inline_html

@@ -99,7 +99,6 @@ _renderer = None  # one per process, built on first use (building it costs more 
 def _render_one(job: RenderJob) -> tuple[str, str]:
     from .cards import Execution
     from .markup import Attachments, Renderer
-    from .sanitize import sanitize_html
 
     global _renderer
     if _renderer is None:
@@ -110,8 +109,8 @@ def _render_one(job: RenderJob) -> tuple[str, str]:
         outputs={code: Execution(output, raised) for code, output, raised in job.outputs},
     )
     try:
-        question = sanitize_html(_renderer.render_inline(job.question, attachments))
-        answer = sanitize_html(_renderer.render(job.answer, attachments))
+        question = _renderer.render_inline(job.question, attachments)
+        answer = _renderer.render(job.answer, attachments)
     except Exception as err:  # a renderer bug must still point at the card that triggered it
         path, _, line = job.location.rpartition(":")
         raise SourceError(Location(path, int(line)), f"could not render card {job.card_id}: {err!r}") from err

@@ -26,7 +26,7 @@ def test_dollar_amounts_code_spans_and_escaped_dollars_are_not_math():
     html = render("It costs $5 and $10. Code `$x_1$` stays. A literal \\$3.")
     assert "\\(" not in html
     assert "<code>$x_1$</code>" in html
-    assert "&#36;3" in html
+    assert "A literal $3." in html
 
 
 def test_snake_case_is_not_emphasis():
@@ -83,7 +83,7 @@ def test_output_is_escaped_and_dollars_in_it_are_not_math():
 def test_html_figure_is_inlined_where_it_is_referenced():
     table = "<table><tr><td>0.22</td></tr></table>"
     html = render("Before.\n\n![table](../media/figures/t.html)\n\nAfter.", Attachments(inline_html={"../media/figures/t.html": table}))
-    assert html == f"<p>Before.</p>\n{table}\n<p>After.</p>"
+    assert html == "<p>Before.</p>\n<table><tbody><tr><td>0.22</td></tr></tbody></table>\n<p>After.</p>"  # as sanitised
 
 
 def test_highlighting_is_identical_to_python_markdowns_codehilite():
@@ -106,25 +106,44 @@ def test_highlighting_is_identical_to_python_markdowns_codehilite():
         assert ours == theirs, (language, code)
 
 
-def test_the_plain_text_fast_path_gives_exactly_markdowns_html():
-    """Plain prose skips Python-Markdown for speed; the result must be the same as rendering it."""
+def _fast_path_texts() -> list[tuple[str, Attachments]]:
+    """Every card's text, and generated text mixing what the fast path takes with what it must not."""
     import random
 
-    import markdown
-
-    from conftest import PROJECT_ROOT
-    from ankigen.sources import read_sources
     from ankigen.errors import Report
+    from ankigen.sources import read_sources
+    from conftest import PROJECT_ROOT
 
-    reference = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     chapters = read_sources(PROJECT_ROOT / "source", PROJECT_ROOT, Report())
-    texts = [text for c in chapters for card in c.cards for text in (card.question, card.answer)]
+    outputs = {b.code: Execution("out <&> $x$", False) for c in chapters for card in c.cards for b in card.code_blocks if b.runs}
+    texts = [(text, Attachments(outputs=outputs)) for c in chapters for card in c.cards for text in (card.question, card.answer)]
     rng = random.Random(0)
-    pieces = ["word", "Word.", "two words", "it's", '"quoted"', "(paren)", "a, b; c:", "e.g.", "1.5", "x-y", "50%", "?", "@", "/", "'", " ", "  ", "\n", "\n\n", "\n \n", "\t", "1. ", "- ", "> ", "#", "    ", "é", "→"]
-    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(3000)]
-    plain = 0
-    for text in texts:
-        if __import__("ankigen.markup", fromlist=["_plain_paragraphs"])._plain_paragraphs(text) is not None:
-            plain += 1
-            assert Renderer().render(text) == reference.reset().convert(text), repr(text)
-    assert plain > 300  # the comparison really exercised the fast path
+    simple = [
+        "word", "Word.", "two words", "it's", '"quoted"', "(paren)", "a, b; c:", "e.g.", "1.5", "x-y", "50%", "?", "@",
+        "/", "'", " ", "  ", "\n", "\n\n", "\n \n", "é", "→", "$5", "$x_1$", "$a < b$", "$$\\sum_i x$$",
+        "\n```python\nx = '<b>'\n\tif y:\n \n```\n", "\n```python run\nprint(1)\n```\n", "\n~~~text\n$y$\n~~~\n",
+    ]  # fmt: skip
+    hard = ["\t", "1. ", "- ", "> ", "#", "    ", "$", "\\$", "`", "`$x$`", "\n```\nplain\n", "*", "_", "<b>", "&", "\r\n"]
+    run_outputs = Attachments(outputs={"print(1)": Execution("1", False)})
+    for _ in range(3000):
+        pieces = simple if rng.random() < 0.5 else simple + hard
+        texts.append(("".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))), run_outputs))
+    return texts
+
+
+def test_the_fast_path_gives_exactly_markdowns_sanitised_html():
+    """Text made of plain paragraphs, math and code skips Markdown and the sanitiser for speed; the
+    result must be what they would make of it."""
+    from ankigen.markup import _render_simple
+    from ankigen.sanitize import sanitize_html
+
+    renderer = Renderer()
+    simple = with_code = with_math = 0
+    for text, attachments in _fast_path_texts():
+        fast = _render_simple(text, attachments)
+        if fast is not None:
+            simple += 1
+            with_code += '<div class="highlight">' in fast
+            with_math += "\\(" in fast or "\\[" in fast
+            assert fast == sanitize_html(renderer.render_markdown(text, attachments)), repr(text)
+    assert simple > 1000 and with_code > 100 and with_math > 100  # the comparison really exercised each part
