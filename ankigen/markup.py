@@ -244,8 +244,9 @@ def _render_simple(text: str, attachments: Attachments) -> str | None:
 class Renderer:
     """Reuses one configured Markdown instance, since building it costs more than rendering a card."""
 
-    def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=["tables", "sane_lists", _AnkiExtension()], output_format="html")
+    @functools.cached_property
+    def _md(self) -> markdown.Markdown:  # built on first use: simple text never needs it
+        return markdown.Markdown(extensions=["tables", "sane_lists", _AnkiExtension()], output_format="html")
 
     def render(self, text: str, attachments: Attachments = Attachments()) -> str:
         """Sanitised HTML for a card field."""

@@ -7,6 +7,7 @@ template markup may change (Anki updates them when the note type's modification 
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ def card_css() -> str:
     return resources.files(__package__).joinpath("card.css").read_text(encoding="utf-8") + highlight_css()
 
 
+@functools.cache  # one per process: its CSS takes Pygments a few milliseconds
 def build_note_type() -> genanki.Model:
     import genanki  # only a build that writes a package needs it
 

@@ -6,13 +6,16 @@ numbers, and every timestamp from the one build timestamp passed in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -104,57 +107,112 @@ def package_fingerprint(package: DeckPackage, format_version: str, version: str,
     return digest.hexdigest()
 
 
-def write_package(package: DeckPackage, path: Path, version: str, timestamp: int) -> None:
-    """Writes one .apkg; equal inputs give equal bytes (ids, zip order and entry times are fixed)."""
-    from .notetype import build_note_type
+def write_apkg_files(
+    everything: list[tuple[Chapter, list[RenderedCard]]], packages: list[DeckPackage], folder: Path, version: str, timestamp: int
+) -> None:
+    """Writes each package into folder; equal inputs give equal bytes (ids, zip order and times are fixed).
 
-    note_type = build_note_type()
+    Every note is written once, into a scratch collection of all chapters, so a note has the same
+    id in every package. A package of fewer chapters copies its notes from there with SQL; SQLite
+    and zlib let go of the GIL, so threads spread the copying and compressing over the cores.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not packages:
+        return
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
-    media = package.media
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        db_path = Path(scratch) / "collection.anki2"
-        connection = sqlite3.connect(db_path)
-        # A scratch file: no journal and no fsync (the speed of memory), without holding a large
-        # collection in memory twice.
-        connection.execute("pragma journal_mode = off")
-        connection.execute("pragma synchronous = off")
-        _write_collection(connection.cursor(), package, note_type, version, built_on, timestamp)
+    whole = DeckPackage("", everything)
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        collection = Path(scratch) / "everything.anki2"
+        with _scratch_database(collection) as cursor:
+            _write_collection(cursor, whole, version, built_on, timestamp)
+
+        def write_one(package: DeckPackage) -> None:
+            database = collection
+            if package.chapters != whole.chapters:
+                database = Path(scratch) / f"{package.file_name}.anki2"
+                with _scratch_database(database) as cursor:
+                    _copy_collection(cursor, package, collection, version, built_on, timestamp)
+            entries = [
+                ("collection.anki2", database),
+                ("media", json.dumps({str(i): m.name for i, m in enumerate(package.media)}).encode()),
+            ]
+            entries += [(str(i), m.path) for i, m in enumerate(package.media)]
+            _write_zip(folder / package.file_name, entries, built_on)
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(write_one, packages))  # list(): an error in any thread is raised here
+
+
+@contextlib.contextmanager
+def _scratch_database(path: Path) -> Iterator[sqlite3.Cursor]:
+    connection = sqlite3.connect(path)
+    # A scratch file: no journal and no fsync (the speed of memory), without holding a large
+    # collection in memory twice.
+    connection.execute("pragma journal_mode = off")
+    connection.execute("pragma synchronous = off")
+    try:
+        yield connection.cursor()
         connection.commit()
+    finally:
         connection.close()
-        entries = [
-            ("collection.anki2", db_path),
-            ("media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()),
-        ]
-        entries += [(str(i), m.path) for i, m in enumerate(media)]
-        _write_zip(path, entries, built_on)
 
 
-def _write_collection(cursor, package: DeckPackage, note_type, version: str, built_on: datetime, timestamp: int) -> None:
-    """What genanki.Package.write_to_db does, in the same order (so the same bytes), but one note at a
-    time: a deck of tens of thousands of cards never holds all its genanki notes in memory."""
+def _write_collection(cursor: sqlite3.Cursor, package: DeckPackage, version: str, built_on: datetime, timestamp: int) -> None:
+    """What genanki.Package.write_to_db does, in the same order, but one note at a time: a deck of
+    tens of thousands of cards never holds all its genanki notes in memory."""
     import genanki
-    from genanki.apkg_col import APKG_COL
-    from genanki.apkg_schema import APKG_SCHEMA
 
-    cursor.executescript(APKG_SCHEMA)
-    cursor.executescript(APKG_COL)
+    note_type = _write_decks(cursor, package, version, built_on, timestamp)
     ids = itertools.count(timestamp * 1000)  # note and card ids count up from the timestamp, as in genanki
-    genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on)).write_to_db(
-        cursor, timestamp, ids
-    )
     for chapter, rendered in package.chapters:
-        deck_id = PARENT_DECK_ID + chapter.number
-        deck = genanki.Deck(deck_id, deck_name(chapter), description=_description(chapter, version, built_on))
-        if rendered:
-            deck.add_model(note_type)  # genanki registers the model of a deck that has notes
-        deck.write_to_db(cursor, timestamp, ids)
         for item in rendered:
             genanki.Note(
                 model=note_type,
                 fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
                 tags=card_tags(chapter, item.card),
                 guid=note_guid(item.card),
-            ).write_to_db(cursor, timestamp, deck_id, ids)
+            ).write_to_db(cursor, timestamp, PARENT_DECK_ID + chapter.number, ids)
+
+
+def _copy_collection(
+    cursor: sqlite3.Cursor, package: DeckPackage, source: Path, version: str, built_on: datetime, timestamp: int
+) -> None:
+    """The package's decks, and their notes and cards as the collection of every chapter has them."""
+    _write_decks(cursor, package, version, built_on, timestamp)
+    deck_ids = [PARENT_DECK_ID + chapter.number for chapter, _ in package.chapters]
+    wanted = ",".join("?" * len(deck_ids))
+    cursor.execute("attach database ? as source", (str(source),))
+    cursor.execute(
+        f"insert into notes select * from source.notes where id in (select nid from source.cards where did in ({wanted})) order by id",
+        deck_ids,
+    )
+    cursor.execute(f"insert into cards select * from source.cards where did in ({wanted}) order by id", deck_ids)
+    cursor.connection.commit()
+    cursor.execute("detach database source")
+
+
+def _write_decks(cursor: sqlite3.Cursor, package: DeckPackage, version: str, built_on: datetime, timestamp: int):
+    """The collection's schema, settings, note type and decks (the parent and one per chapter)."""
+    import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    from .notetype import build_note_type
+
+    note_type = build_note_type()
+    cursor.executescript(APKG_SCHEMA)
+    cursor.executescript(APKG_COL)
+    no_notes = iter(())  # our decks hold no genanki notes: notes are written separately
+    genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on)).write_to_db(
+        cursor, timestamp, no_notes
+    )
+    for chapter, rendered in package.chapters:
+        deck = genanki.Deck(PARENT_DECK_ID + chapter.number, deck_name(chapter), description=_description(chapter, version, built_on))
+        if rendered:
+            deck.add_model(note_type)  # genanki registers the model of a deck that has notes
+        deck.write_to_db(cursor, timestamp, no_notes)
+    return note_type
 
 
 def _description(chapter: Chapter | None, version: str, built_on: datetime) -> str:

@@ -26,9 +26,9 @@ from .figures import Recipe, default_registry, generate_figures
 from .files import file_sha256, read_json_or_empty, write_atomically
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
-from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_package
+from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_apkg_files
 from .preview import write_preview
-from .render import PARALLEL_THRESHOLD, RenderJob, render_jobs
+from .render import RenderJob, render_jobs
 from .sources import read_sources
 from .timestamp import build_timestamp
 
@@ -161,7 +161,7 @@ def build(
         return report
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
     packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
-    write_packages(packages, paths.dist, timestamp)
+    write_packages(rendered, packages, paths.dist, timestamp)
     _record_build(paths.dist, stamp, [p.file_name for p in packages])
     return report
 
@@ -279,7 +279,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> None:
+def write_packages(
+    rendered: list[tuple[Chapter, list[RenderedCard]]], packages: list[DeckPackage], dist: Path, timestamp: int
+) -> None:
     """Writes the packages whose content changed, all into a temporary folder first, so an error
     leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone."""
     dist.mkdir(parents=True, exist_ok=True)
@@ -291,7 +293,7 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> N
     if len(todo) < len(packages):
         log.info("Up to date: %s", plural(len(packages) - len(todo), "package"))
     with tempfile.TemporaryDirectory(dir=dist, prefix=".building-") as staging:
-        _write_all(todo, Path(staging), timestamp)
+        write_apkg_files(rendered, todo, Path(staging), __version__, timestamp)
         for package in todo:
             target = dist / package.file_name
             os.replace(Path(staging) / package.file_name, target)
@@ -305,26 +307,6 @@ def write_packages(packages: list[DeckPackage], dist: Path, timestamp: int) -> N
             )
     if todo:
         write_atomically(state_path, json.dumps(state, indent=1, sort_keys=True))
-
-
-def _write_all(packages: list[DeckPackage], staging: Path, timestamp: int) -> None:
-    """In a large build, worker processes write the smaller packages while this process writes the
-    biggest (the all-chapters deck), so no process holds more than its share."""
-    if not packages:
-        return
-    biggest, *others = sorted(packages, key=lambda p: -p.card_count)
-    workers = min(len(others), (os.cpu_count() or 1) - 1)
-    if sum(p.card_count for p in packages) < PARALLEL_THRESHOLD or workers < 1:
-        for package in (biggest, *others):
-            write_package(package, staging / package.file_name, __version__, timestamp)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = [pool.submit(write_package, p, staging / p.file_name, __version__, timestamp) for p in others]
-        write_package(biggest, staging / biggest.file_name, __version__, timestamp)
-        for future in pending:
-            future.result()
 
 
 def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:

@@ -84,13 +84,22 @@ def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | N
 def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> dict[str, tuple[str, str]]:
     workers = workers or os.cpu_count() or 1
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
-        return dict(zip((job.key for job in misses), map(_render_one, misses)))
+        return dict(zip((job.key for job in misses), _render_chunk(misses)))
     from concurrent.futures import ProcessPoolExecutor
 
     stats.workers = workers
-    chunk = max(1, len(misses) // (workers * 8))
+    size = max(1, len(misses) // (workers * 8))
+    chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
+    # Rendering the first chunk here builds this process's renderer (its lexers and expressions)
+    # before the pool starts, so that forked workers inherit it instead of building their own.
+    first = _render_chunk(chunks[0])
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return dict(zip((job.key for job in misses), pool.map(_render_one, misses, chunksize=chunk)))
+        results = [first, *pool.map(_render_chunk, chunks[1:])]
+    return {job.key: html for chunk, rendered in zip(chunks, results) for job, html in zip(chunk, rendered)}
+
+
+def _render_chunk(jobs: list[RenderJob]) -> list[tuple[str, str]]:
+    return [_render_one(job) for job in jobs]
 
 
 _renderer = None  # one per process, built on first use (building it costs more than a card)

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-import ankigen.pipeline
+import ankigen.package
 from ankigen.cli import main
 
 
@@ -51,16 +51,16 @@ def test_a_failed_build_leaves_the_previous_decks_untouched(good_project, fixed_
 def test_an_error_while_writing_leaves_dist_unchanged(good_project, fixed_time, monkeypatch):
     assert main(["-q", "--root", str(good_project)]) == 0
     before = snapshot(good_project / "dist")
-    real_write = ankigen.pipeline.write_package
+    real_write = ankigen.package._write_zip
     written = []
 
-    def write_then_fail(package, path, *args):
-        real_write(package, path, *args)
+    def write_then_fail(path, *args):
+        real_write(path, *args)
         written.append(path)
         if len(written) == 2:
             raise OSError("disk full")
 
-    monkeypatch.setattr(ankigen.pipeline, "write_package", write_then_fail)
+    monkeypatch.setattr(ankigen.package, "_write_zip", write_then_fail)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     with pytest.raises(OSError):
         main(["-q", "--root", str(good_project)])
