@@ -67,6 +67,31 @@ def note_times(apkg, tmp):
         return {mod for (mod,) in db.execute("select mod from notes")}
 
 
+def collection_rows(apkg, tmp, sql):
+    with zipfile.ZipFile(apkg) as archive:
+        (tmp / "rows.sqlite").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp / "rows.sqlite") as db:
+        rows = db.execute(sql).fetchall()
+    (tmp / "rows.sqlite").unlink()
+    return rows
+
+
+def test_a_chapter_package_holds_exactly_that_chapters_notes_and_cards_from_the_whole_deck(good_project, fixed_time, tmp_path):
+    main(["-q", "--root", str(good_project)])
+    dist = good_project / "dist"
+    whole_notes = collection_rows(dist / "fastbook.apkg", tmp_path, "select * from notes order by id")
+    whole_cards = collection_rows(dist / "fastbook.apkg", tmp_path, "select * from cards order by id")
+    for number, package in ((1, "fastbook-01-first-steps.apkg"), (2, "fastbook-02-second-steps.apkg")):
+        deck_id = 1843409200 + number
+        cards = [card for card in whole_cards if card[2] == deck_id]
+        notes = [note for note in whole_notes if note[0] in {card[1] for card in cards}]
+        assert cards and notes
+        assert collection_rows(dist / package, tmp_path, "select * from cards order by id") == cards
+        assert collection_rows(dist / package, tmp_path, "select * from notes order by id") == notes
+        decks = collection_rows(dist / package, tmp_path, "select decks from col")[0][0]
+        assert str(deck_id) in decks and str(1843409200 + 3 - number) not in decks
+
+
 def test_zip_entries_are_compressed_in_fixed_order_with_fixed_times(good_project, fixed_time):
     main(["-q", "--root", str(good_project)])
     with zipfile.ZipFile(good_project / "dist/fastbook.apkg") as archive:

@@ -1,0 +1,42 @@
+"""Rendering at scale: worker processes and the cache must not change a single byte."""
+
+from ankigen.errors import Report
+from ankigen.render import PARALLEL_THRESHOLD, RenderJob, render_jobs
+from ankigen.sources import read_sources
+from conftest import PROJECT_ROOT
+
+
+def deck_jobs(copies: int) -> list[RenderJob]:
+    """The real deck's text-only cards, repeated under new IDs to pass the parallel threshold."""
+    chapters = read_sources(PROJECT_ROOT / "source", PROJECT_ROOT, Report())
+    cards = [card for chapter in chapters for card in chapter.cards if not card.images and not any(b.runs for b in card.code_blocks)]
+    return [
+        RenderJob(f"{card.id.text}-{copy}", str(card.location), card.question, card.answer)
+        for copy in range(copies)
+        for card in cards
+    ]
+
+
+def test_worker_processes_render_exactly_what_one_process_renders():
+    jobs = deck_jobs(copies=2)
+    assert len(jobs) > PARALLEL_THRESHOLD
+    parallel = render_jobs(jobs, cache_path=None, workers=2)
+    assert parallel.stats.workers == 2
+    serial = render_jobs(jobs, cache_path=None, workers=1)
+    assert serial.stats.workers == 1
+    assert parallel.html == serial.html
+    assert sum('<div class="highlight">' in answer for _, answer in parallel.html.values()) > 50
+
+
+def test_the_cache_renders_only_what_changed_and_keeps_only_current_entries(tmp_path):
+    cache = tmp_path / "render.sqlite3"
+    jobs = deck_jobs(copies=1)[:50]
+    first = render_jobs(jobs, cache)
+    assert (first.stats.rendered, first.stats.cached) == (50, 0)
+    edited = RenderJob(jobs[0].card_id, jobs[0].location, jobs[0].question + " Edited?", jobs[0].answer)
+    second = render_jobs([edited, *jobs[1:40]], cache)
+    assert (second.stats.rendered, second.stats.cached) == (1, 39)
+    assert second.html[edited.card_id][0].endswith("Edited?")
+    assert second.html == {job.card_id: second.html[job.card_id] for job in [edited, *jobs[1:40]]}
+    third = render_jobs(jobs[:40], cache)  # the unedited first card was dropped from the cache
+    assert (third.stats.rendered, third.stats.cached) == (1, 39)
