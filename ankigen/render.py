@@ -90,12 +90,21 @@ def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderSt
     stats.workers = workers
     size = max(1, len(misses) // (workers * 8))
     chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-    # Rendering the first chunk here builds this process's renderer (its lexers and expressions)
-    # before the pool starts, so that forked workers inherit it instead of building their own.
-    first = _render_chunk(chunks[0])
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = [first, *pool.map(_render_chunk, chunks[1:])]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_small_worker_context()) as pool:
+        results = list(pool.map(_render_chunk, chunks))
     return {job.key: html for chunk, rendered in zip(chunks, results) for job, html in zip(chunk, rendered)}
+
+
+def _small_worker_context():
+    """Workers forked from a small server that has imported the renderer, where the platform has one:
+    forked from this process, each would hold a copy-on-write share of every card read so far."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None  # the platform's default (spawn on Windows)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([f"{__package__}.markup"])
+    return context
 
 
 def _render_chunk(jobs: list[RenderJob]) -> list[tuple[str, str]]:
