@@ -62,12 +62,15 @@ class _CodeFencePreprocessor(Preprocessor):
         self.attachments = Attachments()
 
     def run(self, lines: list[str]) -> list[str]:
-        return _replace_fences(lines, self.attachments.outputs, self.md.htmlStash.store)
+        return _replace_fences(lines, self.attachments.outputs, lambda make_html: self.md.htmlStash.store(make_html()))
 
 
-def _replace_fences(lines: list[str], outputs: Mapping[str, Execution], stash: Callable[[str], str]) -> list[str]:
+def _replace_fences(
+    lines: list[str], outputs: Mapping[str, Execution], stash: Callable[[Callable[[], str]], str]
+) -> list[str]:
     """Each fenced block becomes its highlighted HTML (and its output's), stashed as paragraphs of
-    their own; an unclosed fence stays text to the end, as in Python-Markdown."""
+    their own; an unclosed fence stays text to the end, as in Python-Markdown. The stash gets a
+    function that makes the HTML, so that it can skip highlighting code it will not use."""
     out: list[str] = []
     marker = None
     for line in lines:
@@ -80,9 +83,9 @@ def _replace_fences(lines: list[str], outputs: Mapping[str, Execution], stash: C
         elif is_closing_fence(line, marker):
             marker = None
             source = "\n".join(code)
-            out += ["", stash(highlight_code(source, block.language)), ""]
+            out += ["", stash(functools.partial(highlight_code, source, block.language)), ""]
             if block.runs:
-                out += [stash(_output_html(outputs[source])), ""]
+                out += [stash(functools.partial(_output_html, outputs[source])), ""]
         else:
             code.append(line)
     if marker is not None:
@@ -215,25 +218,29 @@ def _render_simple(text: str, attachments: Attachments) -> str | None:
         return None
     text = _normalize_whitespace(text)
     stashed: list[str] = []
-    blocks: set[int] = set()  # stashed code and outputs, which stand as blocks, not in a paragraph
+    blocks: dict[int, Callable[[], str]] = {}  # code and outputs, which stand as blocks, not in a paragraph
 
-    def stash(piece: str, block: bool = False) -> str:
+    def stash(piece: str) -> str:
         stashed.append(piece)
-        if block:
-            blocks.add(len(stashed) - 1)
         return _PLACEHOLDER.format(len(stashed) - 1)
 
-    lines = _replace_fences(text.split("\n"), attachments.outputs, functools.partial(stash, block=True))
+    def stash_block(make_html: Callable[[], str]) -> str:
+        blocks[len(stashed)] = make_html
+        return stash("")
+
+    lines = _replace_fences(text.split("\n"), attachments.outputs, stash_block)
     text = _replace_math("\n".join(lines), lambda tex: stash(html.escape(tex, quote=False)))
     paragraphs = _plain_paragraphs(text)
     if paragraphs is None:
         return None
+    for index, make_html in blocks.items():  # only now, when the HTML will be used
+        stashed[index] = make_html()
     out = []
     for paragraph in paragraphs:
         pieces = [int(number) for number in _PLACEHOLDER_RE.findall(paragraph)]
         if len(pieces) == 1 and pieces[0] in blocks and _PLACEHOLDER_RE.fullmatch(paragraph):
             out.append(stashed[pieces[0]])
-        elif blocks.isdisjoint(pieces):
+        elif blocks.keys().isdisjoint(pieces):
             out.append("<p>" + _PLACEHOLDER_RE.sub(lambda m: stashed[int(m[1])], html.escape(paragraph, quote=False)) + "</p>")
         else:
             return None  # a code block inside a paragraph: past this simple form
