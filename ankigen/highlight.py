@@ -114,11 +114,8 @@ class _CombinedState:
                 if found := rule[0](text, pos):
                     return rule, found, 0
             return None
-        if pos < len(text):
-            character = text[pos]
-            match, rule_at_group = self.by_character.get(character) or self._for_character(character)
-        else:
-            match, rule_at_group = self.by_character.get("") or self._for_character("")
+        character = text[pos] if pos < len(text) else ""
+        match, rule_at_group = self.by_character.get(character) or self._for_character(character)
         found = match(text, pos) if match else None
         if found is None:
             return None

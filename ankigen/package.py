@@ -121,18 +121,18 @@ def write_apkg_files(
     if not packages:
         return
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
-    whole = DeckPackage("", everything)
+    every_number = [chapter.number for chapter, _ in everything]
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         collection = Path(scratch) / "everything.anki2"
         with _scratch_database(collection) as cursor:
-            _write_collection(cursor, whole, version, built_on, timestamp)
+            _write_collection(cursor, everything, version, built_on, timestamp)
 
         def write_one(package: DeckPackage) -> None:
             database = collection
-            if package.chapters != whole.chapters:
+            if [chapter.number for chapter, _ in package.chapters] != every_number:
                 database = Path(scratch) / f"{package.file_name}.anki2"
                 with _scratch_database(database) as cursor:
-                    _copy_collection(cursor, package, collection, version, built_on, timestamp)
+                    _copy_collection(cursor, package.chapters, collection, version, built_on, timestamp)
             entries = [
                 ("collection.anki2", database),
                 ("media", json.dumps({str(i): m.name for i, m in enumerate(package.media)}).encode()),
@@ -158,14 +158,16 @@ def _scratch_database(path: Path) -> Iterator[sqlite3.Cursor]:
         connection.close()
 
 
-def _write_collection(cursor: sqlite3.Cursor, package: DeckPackage, version: str, built_on: datetime, timestamp: int) -> None:
+def _write_collection(
+    cursor: sqlite3.Cursor, chapters: list[tuple[Chapter, list[RenderedCard]]], version: str, built_on: datetime, timestamp: int
+) -> None:
     """What genanki.Package.write_to_db does, in the same order, but one note at a time: a deck of
     tens of thousands of cards never holds all its genanki notes in memory."""
     import genanki
 
-    note_type = _write_decks(cursor, package, version, built_on, timestamp)
+    note_type = _write_decks(cursor, chapters, version, built_on, timestamp)
     ids = itertools.count(timestamp * 1000)  # note and card ids count up from the timestamp, as in genanki
-    for chapter, rendered in package.chapters:
+    for chapter, rendered in chapters:
         for item in rendered:
             genanki.Note(
                 model=note_type,
@@ -176,11 +178,16 @@ def _write_collection(cursor: sqlite3.Cursor, package: DeckPackage, version: str
 
 
 def _copy_collection(
-    cursor: sqlite3.Cursor, package: DeckPackage, source: Path, version: str, built_on: datetime, timestamp: int
+    cursor: sqlite3.Cursor,
+    chapters: list[tuple[Chapter, list[RenderedCard]]],
+    source: Path,
+    version: str,
+    built_on: datetime,
+    timestamp: int,
 ) -> None:
-    """The package's decks, and their notes and cards as the collection of every chapter has them."""
-    _write_decks(cursor, package, version, built_on, timestamp)
-    deck_ids = [PARENT_DECK_ID + chapter.number for chapter, _ in package.chapters]
+    """These chapters' decks, and their notes and cards as the collection of every chapter has them."""
+    _write_decks(cursor, chapters, version, built_on, timestamp)
+    deck_ids = [PARENT_DECK_ID + chapter.number for chapter, _ in chapters]
     wanted = ",".join("?" * len(deck_ids))
     cursor.execute("attach database ? as source", (str(source),))
     cursor.execute(
@@ -192,7 +199,9 @@ def _copy_collection(
     cursor.execute("detach database source")
 
 
-def _write_decks(cursor: sqlite3.Cursor, package: DeckPackage, version: str, built_on: datetime, timestamp: int):
+def _write_decks(
+    cursor: sqlite3.Cursor, chapters: list[tuple[Chapter, list[RenderedCard]]], version: str, built_on: datetime, timestamp: int
+):
     """The collection's schema, settings, note type and decks (the parent and one per chapter)."""
     import genanki
     from genanki.apkg_col import APKG_COL
@@ -207,7 +216,7 @@ def _write_decks(cursor: sqlite3.Cursor, package: DeckPackage, version: str, bui
     genanki.Deck(PARENT_DECK_ID, PARENT_DECK_NAME, description=_description(None, version, built_on)).write_to_db(
         cursor, timestamp, no_notes
     )
-    for chapter, rendered in package.chapters:
+    for chapter, rendered in chapters:
         deck = genanki.Deck(PARENT_DECK_ID + chapter.number, deck_name(chapter), description=_description(chapter, version, built_on))
         if rendered:
             deck.add_model(note_type)  # genanki registers the model of a deck that has notes

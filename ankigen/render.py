@@ -85,15 +85,16 @@ def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | N
 def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> dict[str, tuple[str, str]]:
     workers = workers or os.cpu_count() or 1
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
-        return dict(zip((job.key for job in misses), _render_chunk(misses)))
-    from concurrent.futures import ProcessPoolExecutor
+        rendered = _render_chunk(misses)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
 
-    stats.workers = workers
-    size = max(1, len(misses) // (workers * 8))
-    chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_small_worker_context()) as pool:
-        results = list(pool.map(_render_chunk, chunks))
-    return {job.key: html for chunk, rendered in zip(chunks, results) for job, html in zip(chunk, rendered)}
+        stats.workers = workers
+        size = max(1, len(misses) // (workers * 8))
+        chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_small_worker_context()) as pool:
+            rendered = [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
+    return dict(zip((job.key for job in misses), rendered))
 
 
 def _small_worker_context():

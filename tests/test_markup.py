@@ -1,3 +1,5 @@
+import re
+
 from ankigen.cards import Execution
 from ankigen.highlight import highlight_css
 from ankigen.markup import Attachments, Renderer
@@ -96,7 +98,7 @@ def test_highlighting_is_identical_to_python_markdowns_codehilite():
         extensions=["fenced_code", "codehilite"],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
     )
-    fence_re = __import__("re").compile(r"^```(\w+)[^\n]*\n(.*?)^```$", __import__("re").M | __import__("re").S)
+    fence_re = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```$", re.M | re.S)
     blocks = [m.groups() for path in sorted((PROJECT_ROOT / "source").glob("*.md")) for m in fence_re.finditer(path.read_text())]
     blocks += [("python", "x = '<b>&'\n\n\nprint(x)  # tabs\tand trailing space "), ("text", "  indented\n"), ("sh", "echo $HOME")]
     assert len(blocks) > 100

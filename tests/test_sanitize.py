@@ -3,7 +3,7 @@
 import pytest
 
 from ankigen.cli import main
-from ankigen.markup import Renderer
+from ankigen.markup import Attachments, Renderer
 from ankigen.sanitize import sanitize_html
 from conftest import chapter_text
 
@@ -95,7 +95,7 @@ def test_the_sanitiser_keeps_what_cards_are_made_of():
     html = Renderer().render(
         "**b** `c` $x_1$\n\n```python\nx = 1\n```\n\n| a | b |\n|:-:|--:|\n| 1 | 2 |\n\n"
         "![plot](p.svg)\n\n[docs](https://docs.fast.ai)",
-        __import__("ankigen.markup", fromlist=["Attachments"]).Attachments(image_names={"p.svg": "fastbook-p-12.svg"}),
+        Attachments(image_names={"p.svg": "fastbook-p-12.svg"}),
     )
     clean = sanitize_html(html)
     for kept in ('<div class="highlight">', '<span class="n">x</span>', '<td style="text-align:center">',
