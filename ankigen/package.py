@@ -161,20 +161,37 @@ def _scratch_database(path: Path) -> Iterator[sqlite3.Cursor]:
 def _write_collection(
     cursor: sqlite3.Cursor, chapters: list[tuple[Chapter, list[RenderedCard]]], version: str, built_on: datetime, timestamp: int
 ) -> None:
-    """What genanki.Package.write_to_db does, in the same order, but one note at a time: a deck of
-    tens of thousands of cards never holds all its genanki notes in memory."""
-    import genanki
+    """What genanki.Package.write_to_db writes, with the notes and cards inserted in two batches."""
+    _write_decks(cursor, chapters, version, built_on, timestamp)
+    notes, cards = note_and_card_rows(chapters, timestamp)
+    cursor.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", notes)
+    cursor.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
 
-    note_type = _write_decks(cursor, chapters, version, built_on, timestamp)
+
+def note_and_card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> tuple[list[tuple], list[tuple]]:
+    """The rows genanki.Note.write_to_db inserts for each card, built directly: a genanki Note checks
+    its fields and works out its cards from the templates for every note, which took most of the
+    packaging time of a large deck. A test compares these rows with genanki's own.
+
+    The note type has one template, shown when Question is not empty (checks make sure it never
+    is), so each note has exactly one card, ord 0.
+    """
+    from .notetype import MODEL_ID
+
     ids = itertools.count(timestamp * 1000)  # note and card ids count up from the timestamp, as in genanki
+    notes, cards = [], []
     for chapter, rendered in chapters:
+        deck_id = PARENT_DECK_ID + chapter.number
         for item in rendered:
-            genanki.Note(
-                model=note_type,
-                fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
-                tags=card_tags(chapter, item.card),
-                guid=note_guid(item.card),
-            ).write_to_db(cursor, timestamp, PARENT_DECK_ID + chapter.number, ids)
+            card_id = item.card.id.text
+            fields = "\x1f".join([card_id, item.question_html, item.answer_html, source_html(chapter, item.card)])
+            tags = " " + " ".join(card_tags(chapter, item.card)) + " "
+            note_id = next(ids)
+            # notes: id, guid, mid, mod, usn, tags, flds, sfld (the ID field), csum, flags, data
+            notes.append((note_id, note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, ""))
+            # cards: id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data
+            cards.append((next(ids), note_id, deck_id, 0, timestamp, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+    return notes, cards
 
 
 def _copy_collection(
@@ -201,7 +218,7 @@ def _copy_collection(
 
 def _write_decks(
     cursor: sqlite3.Cursor, chapters: list[tuple[Chapter, list[RenderedCard]]], version: str, built_on: datetime, timestamp: int
-):
+) -> None:
     """The collection's schema, settings, note type and decks (the parent and one per chapter)."""
     import genanki
     from genanki.apkg_col import APKG_COL
@@ -221,7 +238,6 @@ def _write_decks(
         if rendered:
             deck.add_model(note_type)  # genanki registers the model of a deck that has notes
         deck.write_to_db(cursor, timestamp, no_notes)
-    return note_type
 
 
 def _description(chapter: Chapter | None, version: str, built_on: datetime) -> str:

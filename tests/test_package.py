@@ -1,12 +1,19 @@
+import itertools
 import sqlite3
 import zipfile
 
+import genanki
+import pytest
+from genanki.apkg_schema import APKG_SCHEMA
+
+from ankigen import pipeline
 from ankigen.cli import main
 from ankigen.errors import Report
 from ankigen.media import resolve_media
-from ankigen.package import note_guid
+from ankigen.notetype import build_note_type
+from ankigen.package import PARENT_DECK_ID, card_tags, note_and_card_rows, note_guid, source_html
 from ankigen.sources import read_sources
-from conftest import chapter_text
+from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text
 
 
 def read_chapters(root):
@@ -112,3 +119,29 @@ def test_build_time_comes_from_the_last_commit(good_project, monkeypatch):
     subprocess.run([*git, "commit", "-q", "-m", "cards"], cwd=good_project, check=True, env={**env, "PATH": "/usr/bin:/bin"})
     assert main(["-q", "--root", str(good_project)]) == 0
     assert note_times(good_project / "dist/fastbook.apkg", good_project) == {1750000000}
+
+
+@pytest.mark.parametrize("project", ["fixture", "real deck"])
+def test_note_and_card_rows_are_the_rows_genanki_writes(project, good_project):
+    root = good_project if project == "fixture" else PROJECT_ROOT
+    report, rendered = pipeline._render_project(pipeline.ProjectPaths.under(root), None, "cpu")
+    assert report.ok and rendered
+    ours, theirs = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for db in (ours, theirs):
+        db.executescript(APKG_SCHEMA)
+    notes, cards = note_and_card_rows(rendered, TIMESTAMP)
+    ours.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", notes)
+    ours.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
+    ids = itertools.count(TIMESTAMP * 1000)
+    for chapter, items in rendered:
+        for item in items:
+            genanki.Note(
+                model=build_note_type(),
+                fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
+                tags=card_tags(chapter, item.card),
+                guid=note_guid(item.card),
+            ).write_to_db(theirs.cursor(), TIMESTAMP, PARENT_DECK_ID + chapter.number, ids)
+    for table in ("notes", "cards"):
+        expected = theirs.execute(f"select * from {table} order by id").fetchall()
+        assert ours.execute(f"select * from {table} order by id").fetchall() == expected
+        assert len(expected) == sum(len(items) for _, items in rendered)
