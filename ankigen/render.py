@@ -7,23 +7,30 @@ hash of all of that. Misses are spread over worker processes, one Renderer each.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Location, SourceError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
 _RENDERER_MODULES = ("markup.py", "highlight.py", "sanitize.py", "fences.py", "render.py")
 _RENDERER_LIBRARIES = ("Markdown", "Pygments", "nh3")
 # Below this many cards, starting worker processes (each builds its own lexers) costs more than it
-# saves: measured break-even on two cores is near 3,000 cards of prose, math and code.
-PARALLEL_THRESHOLD = 3000
+# saves: measured break-even on two cores is near 1,000 cards of prose, math and code.
+PARALLEL_THRESHOLD = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,28 +94,36 @@ def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderSt
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
         rendered = _render_chunk(misses)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
         stats.workers = workers
         size = max(1, len(misses) // (workers * 8))
         chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_small_worker_context()) as pool:
+        with _worker_pool(workers) as pool:
             rendered = [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
     return dict(zip((job.key for job in misses), rendered))
 
 
-def _small_worker_context():
-    """Workers forked from a small server that has imported the renderer, where the platform has one:
-    forked from this process, each would hold a copy-on-write share of every card read so far.
-    As with spawn, workers import the main module, so a script that builds must guard its entry
-    point with `if __name__ == "__main__":` (build.py does)."""
+@contextlib.contextmanager
+def _worker_pool(workers: int) -> Iterator[Executor]:
+    """Forked workers where fork is safe (Linux): they start at once, with the renderer's modules
+    already imported. What exists by then is frozen out of the garbage collector while they run,
+    so their collections don't touch, and so copy, the pages they share with this process.
+    Elsewhere the platform's default applies (spawn), whose workers import the main module: a
+    script that builds there must guard its entry point with `if __name__ == "__main__":`."""
+    import gc
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None  # the platform's default (spawn on Windows)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([f"{__package__}.markup"])
-    return context
+    context = None
+    if sys.platform.startswith("linux"):
+        from . import markup  # noqa: F401 (imported once here rather than in each worker)
+
+        context = multiprocessing.get_context("fork")
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _render_chunk(jobs: list[RenderJob]) -> list[tuple[str, str]]:
