@@ -251,10 +251,14 @@ def _description(chapter: Chapter | None, version: str, built_on: datetime) -> s
 def _write_zip(path: Path, entries: list[tuple[str, bytes | Path]], built_on: datetime) -> None:
     """Fixed names, order, times and modes; file contents are streamed, not read into memory."""
     date_time = max(built_on, datetime(1980, 1, 1, tzinfo=timezone.utc)).timetuple()[:6]  # zip starts at 1980
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(path, "w") as archive:
         for name, content in entries:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
+            # Level 1 compresses in less than half the time of zlib's default 6, for files about a
+            # quarter bigger. An entry takes its level from its ZipInfo (named compress_level from
+            # Python 3.13, which keeps this name too).
+            info._compresslevel = 1
             info.external_attr = 0o644 << 16
             if isinstance(content, Path):
                 with content.open("rb") as source, archive.open(info, "w") as target:
