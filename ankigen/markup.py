@@ -132,6 +132,8 @@ class _MathPreprocessor(Preprocessor):
 
 def _replace_math(text: str, stash: Callable[[str], str]) -> str:
     """Each math span becomes stash(its MathJax form); code spans and escaped dollars are left alone."""
+    if "$" not in text:
+        return text  # what the loop below returns for it, found without scanning
     out = []
     position = 0
     while (match := _MATH_TOKEN_RE.search(text, position)) is not None:
@@ -189,13 +191,14 @@ class _AnkiExtension(Extension):
 # (a test checks this against Python-Markdown on every card and on generated text).
 _SPECIAL_CHARACTERS = set("\\`*_[]<>&#|$~={}!\t\r")  # tabs: Markdown expands them to tab stops
 # A line starting a list or quote, or any line with a leading or trailing space (indented code,
-# hard breaks, and Markdown's own whitespace rules) keeps the text on the full path.
-_BLOCK_START_RE = re.compile(r"^(?:[-+>]|\d+[.)])|^ | $", re.M)
+# hard breaks, and Markdown's own whitespace rules) keeps the text on the full path. Searched for in
+# "\n" + text + "\n", so that every line start and end is a newline the engine can skip to.
+_BLOCK_START_RE = re.compile(r"\n(?:[-+>]|\d+[.)]| )| \n")
 
 
 def _plain_paragraphs(text: str) -> list[str] | None:
     """The paragraphs of text that Markdown would leave as plain paragraphs; None if it might not."""
-    if not _SPECIAL_CHARACTERS.isdisjoint(text) or _BLOCK_START_RE.search(text):
+    if not _SPECIAL_CHARACTERS.isdisjoint(text) or _BLOCK_START_RE.search(f"\n{text}\n"):
         return None
     return [p for p in re.split(r"\n{2,}", text.strip("\n")) if p]
 
@@ -208,7 +211,7 @@ _PLACEHOLDER_RE = re.compile("\x02ankigen:(\\d+)\x03")
 def _normalize_whitespace(text: str) -> str:
     """What Python-Markdown does to its input first: line ends, tab stops, blank lines emptied."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4) + "\n\n"
-    return re.sub(r"(?<=\n) +\n", "\n", text)
+    return re.sub(r"(?<=\n) +\n", "\n", text) if " \n" in text else text
 
 
 def _render_simple(text: str, attachments: Attachments) -> str | None:
@@ -228,8 +231,9 @@ def _render_simple(text: str, attachments: Attachments) -> str | None:
         blocks[len(stashed)] = make_html
         return stash("")
 
-    lines = _replace_fences(text.split("\n"), attachments.outputs, stash_block)
-    text = _replace_math("\n".join(lines), lambda tex: stash(html.escape(tex, quote=False)))
+    if "```" in text or "~~~" in text:  # a fence needs at least three of either
+        text = "\n".join(_replace_fences(text.split("\n"), attachments.outputs, stash_block))
+    text = _replace_math(text, lambda tex: stash(html.escape(tex, quote=False)))
     paragraphs = _plain_paragraphs(text)
     if paragraphs is None:
         return None
