@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import shutil
@@ -163,35 +162,38 @@ def _write_collection(
 ) -> None:
     """What genanki.Package.write_to_db writes, with the notes and cards inserted in two batches."""
     _write_decks(cursor, chapters, version, built_on, timestamp)
-    notes, cards = note_and_card_rows(chapters, timestamp)
-    cursor.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", notes)
-    cursor.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
+    cursor.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", note_rows(chapters, timestamp))
+    cursor.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows(chapters, timestamp))
 
 
-def note_and_card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> tuple[list[tuple], list[tuple]]:
-    """The rows genanki.Note.write_to_db inserts for each card, built directly: a genanki Note checks
-    its fields and works out its cards from the templates for every note, which took most of the
-    packaging time of a large deck. A test compares these rows with genanki's own.
+# The rows genanki.Note.write_to_db inserts for each card, made directly: a genanki Note checks its
+# fields and works out its cards from the templates, note by note, which took most of the packaging
+# time of a large deck. A test compares these rows with genanki's own. Like genanki, ids count up
+# from the timestamp, a note's card right after it. The note type has one template, shown when
+# Question is not empty (checks make sure it never is), so each note has one card, ord 0. Rows are
+# made one at a time, as SQLite takes them, so that a large deck's fields are never all in memory.
 
-    The note type has one template, shown when Question is not empty (checks make sure it never
-    is), so each note has exactly one card, ord 0.
-    """
+
+def note_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
     from .notetype import MODEL_ID
 
-    ids = itertools.count(timestamp * 1000)  # note and card ids count up from the timestamp, as in genanki
-    notes, cards = [], []
-    for chapter, rendered in chapters:
-        deck_id = PARENT_DECK_ID + chapter.number
-        for item in rendered:
-            card_id = item.card.id.text
-            fields = "\x1f".join([card_id, item.question_html, item.answer_html, source_html(chapter, item.card)])
-            tags = " " + " ".join(card_tags(chapter, item.card)) + " "
-            note_id = next(ids)
-            # notes: id, guid, mid, mod, usn, tags, flds, sfld (the ID field), csum, flags, data
-            notes.append((note_id, note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, ""))
-            # cards: id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data
-            cards.append((next(ids), note_id, deck_id, 0, timestamp, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
-    return notes, cards
+    for index, (chapter, item) in enumerate(_every_card(chapters)):
+        card_id = item.card.id.text
+        fields = "\x1f".join([card_id, item.question_html, item.answer_html, source_html(chapter, item.card)])
+        tags = " " + " ".join(card_tags(chapter, item.card)) + " "
+        # id, guid, mid, mod, usn, tags, flds, sfld (the ID field), csum, flags, data
+        yield (timestamp * 1000 + 2 * index, note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, "")
+
+
+def card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
+    for index, (chapter, _) in enumerate(_every_card(chapters)):
+        note_id = timestamp * 1000 + 2 * index
+        # id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data
+        yield (note_id + 1, note_id, PARENT_DECK_ID + chapter.number, 0, timestamp, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+
+
+def _every_card(chapters: list[tuple[Chapter, list[RenderedCard]]]) -> Iterator[tuple[Chapter, RenderedCard]]:
+    return ((chapter, item) for chapter, rendered in chapters for item in rendered)
 
 
 def _copy_collection(
