@@ -28,7 +28,7 @@ from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_apkg_files
 from .preview import write_preview
-from .render import RenderJob, render_jobs
+from .render import RenderJob, render_jobs, start_worker_server
 from .sources import read_sources
 from .timestamp import build_timestamp
 
@@ -189,6 +189,7 @@ def _render_project(
 def _compute_and_render(
     checked: CheckResult, paths: ProjectPaths, device: str
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
+    start_worker_server(checked.card_count)
     outputs = _compute(checked, paths, force=False, device=device)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:

@@ -7,30 +7,23 @@ hash of all of that. Misses are spread over worker processes, one Renderer each.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import sqlite3
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import Location, SourceError
-
-if TYPE_CHECKING:
-    from concurrent.futures import Executor
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
 _RENDERER_MODULES = ("markup.py", "highlight.py", "sanitize.py", "fences.py", "render.py")
 _RENDERER_LIBRARIES = ("Markdown", "Pygments", "nh3")
 # Below this many cards, starting worker processes (each builds its own lexers) costs more than it
-# saves: measured break-even on two cores is near 1,000 cards of prose, math and code.
-PARALLEL_THRESHOLD = 1000
+# saves: measured break-even on two cores is near 4,500 cards of prose, math and code.
+PARALLEL_THRESHOLD = 4500
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,33 +90,37 @@ def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderSt
         stats.workers = workers
         size = max(1, len(misses) // (workers * 8))
         chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-        with _worker_pool(workers) as pool:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
             rendered = [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
     return dict(zip((job.key for job in misses), rendered))
 
 
-@contextlib.contextmanager
-def _worker_pool(workers: int) -> Iterator[Executor]:
-    """Forked workers where fork is safe (Linux): they start at once, with the renderer's modules
-    already imported. What exists by then is frozen out of the garbage collector while they run,
-    so their collections don't touch, and so copy, the pages they share with this process.
-    Elsewhere the platform's default applies (spawn), whose workers import the main module: a
-    script that builds there must guard its entry point with `if __name__ == "__main__":`."""
-    import gc
+def start_worker_server(card_count: int) -> None:
+    """Starts the process that workers are forked from, when this many cards might need them.
+
+    It takes a tenth of a second to start and import the renderer: started as soon as a build
+    knows it has work to do, it does that beside the build's own work before rendering.
+    """
+    if card_count >= PARALLEL_THRESHOLD and _worker_context() is not None:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def _worker_context():
+    """Workers forked from a small server that has imported the renderer, where the platform has one:
+    forked from this process, each would keep a copy of every page this process changes while
+    they run. As with spawn, workers import the main module, so a script that builds must guard
+    its entry point with `if __name__ == "__main__":` (build.py does)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    context = None
-    if sys.platform.startswith("linux"):
-        from . import markup  # noqa: F401 (imported once here rather than in each worker)
-
-        context = multiprocessing.get_context("fork")
-        gc.freeze()
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            yield pool
-    finally:
-        gc.unfreeze()
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None  # the platform's default (spawn on Windows)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([f"{__package__}.markup"])
+    return context
 
 
 def _render_chunk(jobs: list[RenderJob]) -> list[tuple[str, str]]:
