@@ -4,10 +4,12 @@
     python benchmarks/run.py                      # 1k, 10k and 50k cards, median of 3 runs
     python benchmarks/run.py --sizes 1000 --repeat 1
 
-Each measurement is a separate process. For each it prints the median wall time, cards per second,
-the process's peak RSS (as /usr/bin/time -v reports it) and the peak memory of its whole process
-tree (proportional set size, so worker processes' shared pages are not counted twice). Ratios
-compare tools measured in this same run, which is what survives a noisy machine.
+Each measurement is a separate process. For each it prints the median wall time, cards per second
+and the process's peak RSS (as /usr/bin/time -v reports it). For ankigen, which renders in worker
+processes, one more run samples the peak memory of its whole process tree (proportional set size,
+so worker processes' shared pages are not counted twice); that run is not timed, since sampling
+every few milliseconds takes CPU from the build being measured. Ratios compare tools measured in
+this same run, which is what survives a noisy machine.
 """
 
 from __future__ import annotations
@@ -37,21 +39,23 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONDONTWRITEBYTECODE
 class Measurement:
     seconds: float
     peak_rss_mb: float  # the process itself
-    tree_pss_mb: float  # the process and its workers
+    tree_pss_mb: float | None = None  # the process and its workers, where sampled
 
 
-def measure(command: list[str], cwd: Path | None = None) -> Measurement:
+def measure(command: list[str], cwd: Path | None = None, sample_tree: bool = False) -> Measurement:
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = _TreeMemorySampler(process.pid)
-    sampler.start()
+    sampler = _TreeMemorySampler(process.pid) if sample_tree else None
+    if sampler:
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    sampler.stop()
+    if sampler:
+        sampler.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
-    return Measurement(elapsed, usage.ru_maxrss / 1024, sampler.peak_kb / 1024)
+    return Measurement(elapsed, usage.ru_maxrss / 1024, sampler.peak_kb / 1024 if sampler else None)
 
 
 class _TreeMemorySampler(threading.Thread):
@@ -97,7 +101,7 @@ def _pss_kb(pid: int) -> int:
 
 
 def median(runs: list[Measurement]) -> Measurement:
-    return Measurement(*(statistics.median(getattr(r, f) for r in runs) for f in ("seconds", "peak_rss_mb", "tree_pss_mb")))
+    return Measurement(statistics.median(r.seconds for r in runs), statistics.median(r.peak_rss_mb for r in runs))
 
 
 def md2anki_command(work: Path) -> list[str] | None:
@@ -136,26 +140,29 @@ def run_size(size: int, repeat: int, work: Path, md2anki_max: int) -> dict[str, 
     edited = ours / "source" / "01_synthetic_chapter_1.md"
     original = edited.read_text()
 
-    results: dict[str, list[Measurement]] = {}
+    results: dict[str, Measurement] = {}
 
-    def record(name: str, command: list[str], before=None, cwd: Path | None = None) -> None:
-        for attempt in range(repeat):
+    def record(name: str, command: list[str], before=None, cwd: Path | None = None, sample_tree: bool = False) -> None:
+        runs = []
+        for attempt in range(repeat + sample_tree):
             if before:
                 before(attempt)
-            results.setdefault(name, []).append(measure(command, cwd))
+            runs.append(measure(command, cwd, sample_tree=sample_tree and attempt == repeat))
+        results[name] = median(runs[:repeat])
+        results[name].tree_pss_mb = runs[-1].tree_pss_mb
 
-    record("ankigen cold build", build, before=lambda _: shutil.rmtree(ours / "dist", ignore_errors=True))
-    record("ankigen no-change rebuild", build)
-    record("ankigen rebuild, one card edited", build,
+    record("ankigen cold build", build, before=lambda _: shutil.rmtree(ours / "dist", ignore_errors=True), sample_tree=True)
+    record("ankigen no-change rebuild", build, sample_tree=True)
+    record("ankigen rebuild, one card edited", build, sample_tree=True,
            before=lambda attempt: edited.write_text(original.replace(" in case 0?", f" in case 0 (edit {attempt})?", 1)))
-    record("ankigen check", [PYTHON, str(ROOT / "build.py"), "check", "-q", "--root", str(ours)])
+    record("ankigen check", [PYTHON, str(ROOT / "build.py"), "check", "-q", "--root", str(ours)], sample_tree=True)
     record("genanki floor", [PYTHON, str(HERE / "genanki_floor.py"), str(plain), str(base / "floor.apkg")])
     if (ankdown := ankdown_command()) is not None:
         record("ankdown", [*ankdown, "-r", ".", "-p", str(base / "ankdown.apkg")], cwd=ankdown_dir)
         record("ankdown --highlight", [*ankdown, "-r", ".", "-p", str(base / "ankdown-hl.apkg"), "--highlight"], cwd=ankdown_dir)
     if size <= md2anki_max and (md2anki := md2anki_command(work)) is not None:
         record("md2anki", [*md2anki, *map(str, md2anki_files), "-o-anki", str(base / "md2anki.apkg")])
-    return {name: median(runs) for name, runs in results.items()}
+    return results
 
 
 def real_deck_rebuild(repeat: int, work: Path) -> Measurement:
@@ -193,8 +200,9 @@ def main() -> None:
             print(f"{size} cards ...", flush=True)
             table[size] = run_size(size, args.repeat, work, args.md2anki_max)
             for name, m in table[size].items():
-                print(f"  {name:<34} {m.seconds:7.2f} s {size / m.seconds:9.0f} cards/s "
-                      f"{m.peak_rss_mb:6.0f} MB peak RSS {m.tree_pss_mb:6.0f} MB process tree", flush=True)
+                tree = f"{m.tree_pss_mb:6.0f} MB process tree" if m.tree_pss_mb is not None else ""
+                line = f"  {name:<34} {m.seconds:7.2f} s {size / m.seconds:9.0f} cards/s {m.peak_rss_mb:6.0f} MB peak RSS {tree}"
+                print(line.rstrip(), flush=True)
         print("\nRatios (ours / theirs, same run; below 1.0 means ankigen is faster):")
         for size, results in table.items():
             cold, nochange = results["ankigen cold build"].seconds, results["ankigen no-change rebuild"].seconds
