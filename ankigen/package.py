@@ -162,8 +162,7 @@ def _write_collection(
 ) -> None:
     """What genanki.Package.write_to_db writes, with the notes and cards inserted in two batches."""
     _write_decks(cursor, chapters, version, built_on, timestamp)
-    cursor.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", note_rows(chapters, timestamp))
-    cursor.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows(chapters, timestamp))
+    insert_notes_and_cards(cursor, chapters, timestamp)
 
 
 # The rows genanki.Note.write_to_db inserts for each card, made directly: a genanki Note checks its
@@ -174,7 +173,12 @@ def _write_collection(
 # made one at a time, as SQLite takes them, so that a large deck's fields are never all in memory.
 
 
-def note_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
+def insert_notes_and_cards(cursor: sqlite3.Cursor, chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> None:
+    cursor.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", _note_rows(chapters, timestamp))
+    cursor.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _card_rows(chapters, timestamp))
+
+
+def _note_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
     from .notetype import MODEL_ID
 
     for index, (chapter, item) in enumerate(_every_card(chapters)):
@@ -185,7 +189,7 @@ def note_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int
         yield (timestamp * 1000 + 2 * index, note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, "")
 
 
-def card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
+def _card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
     for index, (chapter, _) in enumerate(_every_card(chapters)):
         note_id = timestamp * 1000 + 2 * index
         # id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data

@@ -87,11 +87,11 @@ def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderSt
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
         rendered = _render_chunk(misses)
     else:
+        from concurrent.futures import ProcessPoolExecutor
+
         stats.workers = workers
         size = max(1, len(misses) // (workers * 8))
         chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-        from concurrent.futures import ProcessPoolExecutor
-
         with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
             rendered = [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
     return dict(zip((job.key for job in misses), rendered))

@@ -11,7 +11,7 @@ from ankigen.cli import main
 from ankigen.errors import Report
 from ankigen.media import resolve_media
 from ankigen.notetype import build_note_type
-from ankigen.package import PARENT_DECK_ID, card_tags, card_rows, note_guid, note_rows, source_html
+from ankigen.package import PARENT_DECK_ID, card_tags, insert_notes_and_cards, note_guid, source_html
 from ankigen.sources import read_sources
 from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text
 
@@ -129,8 +129,7 @@ def test_note_and_card_rows_are_the_rows_genanki_writes(project, good_project):
     ours, theirs = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
     for db in (ours, theirs):
         db.executescript(APKG_SCHEMA)
-    ours.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", note_rows(rendered, TIMESTAMP))
-    ours.executemany("insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows(rendered, TIMESTAMP))
+    insert_notes_and_cards(ours.cursor(), rendered, TIMESTAMP)
     ids = itertools.count(TIMESTAMP * 1000)
     for chapter, items in rendered:
         for item in items:
