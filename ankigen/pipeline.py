@@ -29,7 +29,7 @@ from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_apkg_files
 from .preview import write_preview
 from .render import RenderJob, render_jobs, start_worker_server
-from .sources import read_sources
+from .sources import count_card_headings, read_sources
 from .timestamp import build_timestamp
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ def build(
     registry: Mapping[str, Recipe] | None = None,
     device: str = "auto",
 ) -> Report:
+    _start_render_workers_early(paths)
     checked = _read_and_validate(paths, registry)
     if not checked.report.ok:
         return checked.report
@@ -180,6 +181,7 @@ def _render_project(
     paths: ProjectPaths, registry: Mapping[str, Recipe] | None, device: str
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
     """Read, check, compute what is stale, resolve media and render: what build and preview share."""
+    _start_render_workers_early(paths)
     checked = _read_and_validate(paths, registry)
     if not checked.report.ok:
         return checked.report, []
@@ -189,12 +191,18 @@ def _render_project(
 def _compute_and_render(
     checked: CheckResult, paths: ProjectPaths, device: str
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
-    start_worker_server(checked.card_count)
     outputs = _compute(checked, paths, force=False, device=device)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:
         return checked.report, []
     return checked.report, render_chapters(checked, outputs, paths.render_cache)
+
+
+def _start_render_workers_early(paths: ProjectPaths) -> None:
+    """Where there may be enough cards to render in parallel, the process workers are forked from
+    starts now, to get ready on another core while the sources are read."""
+    if paths.source.is_dir():
+        start_worker_server(count_card_headings(paths.source))
 
 
 def _read_and_validate(

@@ -45,6 +45,13 @@ def read_sources(source_dir: Path, root: Path, report: Report) -> list[Chapter]:
     return chapters
 
 
+def count_card_headings(source_dir: Path) -> int:
+    """How many lines of the chapter files start a card heading: an estimate of the card count
+    (it counts such lines in code blocks too) made in milliseconds, before reading them."""
+    texts = [b"\n" + path.read_bytes() for path in source_dir.glob("*.md")]
+    return sum(text.count(b"\n##") - text.count(b"\n###") for text in texts)
+
+
 def read_chapter(path: Path, root: Path, report: Report) -> Chapter | None:
     shown_path = relative_path(path, root)
     text = _decode(path.read_bytes(), shown_path, report)

@@ -1,5 +1,8 @@
 """Rendering at scale: worker processes and the cache must not change a single byte."""
 
+import subprocess
+import sys
+
 from ankigen.errors import Report
 from ankigen.render import PARALLEL_THRESHOLD, RenderJob, render_jobs
 from ankigen.sources import read_sources
@@ -40,3 +43,16 @@ def test_the_cache_renders_only_what_changed_and_keeps_only_current_entries(tmp_
     assert second.html == {job.card_id: second.html[job.card_id] for job in [edited, *jobs[1:40]]}
     third = render_jobs(jobs[:40], cache)  # the unedited first card was dropped from the cache
     assert (third.stats.rendered, third.stats.cached) == (1, 39)
+
+
+def test_the_warm_up_that_render_workers_are_forked_after_compiles_the_python_lexer_rules():
+    # Run in a fresh interpreter, as the forkserver runs it: nothing compiled beforehand.
+    probe = (
+        "from ankigen import render_server, render; from ankigen.highlight import lexer_for;"
+        "states = lexer_for('python').get_tokens_unprocessed.args[1];"
+        "print(render._renderer is not None, sum(len(s.by_character) for s in states.values()))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    built, compiled = result.stdout.split()
+    assert built == "True"
+    assert int(compiled) > 50

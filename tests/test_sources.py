@@ -1,6 +1,6 @@
 from ankigen.errors import Report
-from ankigen.sources import read_chapter, read_sources
-from conftest import chapter_text
+from ankigen.sources import count_card_headings, read_chapter, read_sources
+from conftest import PROJECT_ROOT, chapter_text
 
 
 def test_reads_every_card_with_ids_tags_and_lines(good_project):
@@ -68,3 +68,8 @@ def test_large_decks_use_extra_chapters_and_four_digit_ids(make_project):
     assert [str(p) for p in report.problems] == [
         "source/20_extra.md:15: card ID c20-q01: chapter 20 has no questionnaire items: use cNN-xNN"
     ]
+
+
+def test_counting_card_headings_estimates_the_card_count_without_parsing():
+    chapters = read_sources(PROJECT_ROOT / "source", PROJECT_ROOT, Report())
+    assert count_card_headings(PROJECT_ROOT / "source") == sum(len(chapter.cards) for chapter in chapters)
