@@ -7,7 +7,6 @@ hash of all of that. Misses are spread over worker processes, one Renderer each.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -38,7 +37,6 @@ class RenderJob:
     inline_html: tuple[tuple[str, str], ...] = ()
     outputs: tuple[tuple[str, str, bool], ...] = ()  # (code, output, raised) of the card's run blocks
 
-    @functools.cached_property
     def key(self) -> str:
         parts = [RENDERER_VERSION, self.question, self.answer, json.dumps([self.image_names, self.inline_html, self.outputs])]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()  # \x1f: a separator no text contains
@@ -70,31 +68,31 @@ RENDERER_VERSION = _renderer_version()
 def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | None = None) -> RenderResult:
     """Renders every job, from the cache where possible; the cache keeps exactly this run's entries."""
     result = RenderResult()
+    keys = [job.key() for job in jobs]
     with RenderCache(cache_path) as cache:
-        cached = cache.lookup([job.key for job in jobs])
-        misses = [job for job in jobs if job.key not in cached]
-        rendered = _render_misses(misses, workers, result.stats)
-        for job in jobs:
-            result.html[job.card_id] = cached.get(job.key) or rendered[job.key]
-        cache.replace({job.key: result.html[job.card_id] for job in jobs})
+        cached = cache.lookup(keys)
+        misses = [(key, job) for key, job in zip(keys, jobs) if key not in cached]
+        rendered = _render_misses([job for _, job in misses], workers, result.stats)
+        cached.update(zip((key for key, _ in misses), rendered))
+        result.html = {job.card_id: cached[key] for key, job in zip(keys, jobs)}
+        cache.replace({key: cached[key] for key in keys})
     result.stats.cached = len(jobs) - len(misses)
     result.stats.rendered = len(misses)
     return result
 
 
-def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> dict[str, tuple[str, str]]:
+def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> list[tuple[str, str]]:
+    """Each job's (question, answer) HTML, in order."""
     workers = workers or os.cpu_count() or 1
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
-        rendered = _render_chunk(misses)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
+        return _render_chunk(misses)
+    from concurrent.futures import ProcessPoolExecutor
 
-        stats.workers = workers
-        size = max(1, len(misses) // (workers * 8))
-        chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
-            rendered = [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
-    return dict(zip((job.key for job in misses), rendered))
+    stats.workers = workers
+    size = max(1, len(misses) // (workers * 8))
+    chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+        return [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
 
 
 def start_worker_server(card_count: int) -> None:
