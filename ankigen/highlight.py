@@ -28,6 +28,7 @@ DARK_CODE_STYLE = "monokai"
 NIGHT_MODE_SELECTORS = (".nightMode", ".night_mode")  # Anki desktop/AnkiMobile, AnkiDroid
 _FORMATTER = HtmlFormatter(cssclass=HIGHLIGHT_CLASS, wrapcode=True)  # as Markdown's codehilite configures it
 _SCOPED_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s"}
+_LARGE_PATTERN = 2000  # characters of a rule's expression: past this, compiling it takes milliseconds
 
 
 def highlight_code(code: str, language: str) -> str:
@@ -86,7 +87,14 @@ class _CombinedState:
         self.by_candidates: dict[tuple[int, ...], tuple] = {}
 
     def _combine(self, indexes) -> tuple:
-        """(match function, rule at each marker group) for these rules as alternatives, in order."""
+        """(match function, rule at each marker group, last rule) for these rules as alternatives, in
+        order; a last rule that is not None is tried on its own when the alternatives find nothing."""
+        last_rule = None
+        if indexes and len(self.parts[indexes[-1]]) > _LARGE_PATTERN:
+            # Such a rule (Python names: a class of the Unicode letters) would be compiled again into
+            # the expression of every character it can begin with, at several milliseconds each.
+            # Tried after the others, as the last rule it gives the same result, compiled just once.
+            last_rule, indexes = self.rules[indexes[-1]], indexes[:-1]
         parts, rule_at_group, groups = [], {}, 0
         for index in indexes:
             # An empty group after the rule marks it as the one that matched: being the last group
@@ -96,8 +104,8 @@ class _CombinedState:
             rule_at_group[groups] = self.rules[index]
             parts.append(f"{self.parts[index]}()")
         if not parts:
-            return None, rule_at_group
-        return re.compile("|".join(parts), self.flags).match, rule_at_group
+            return None, rule_at_group, last_rule
+        return re.compile("|".join(parts), self.flags).match, rule_at_group, last_rule
 
     def _for_character(self, character: str) -> tuple:
         # At the end of the text ("") only rules that can match nothing are left.
@@ -228,10 +236,13 @@ def _tokens_by_combined_rules(lexer: RegexLexer, states: dict[str, _CombinedStat
         found = None
         if state.combinable:
             character = text[pos : pos + 1]  # "" at the end of the text
-            match, rule_at_group = state.by_character.get(character) or state._for_character(character)
+            match, rule_at_group, last_rule = state.by_character.get(character) or state._for_character(character)
             if match is not None and (found := match(text, pos)) is not None:
                 group = found.lastindex
                 rexmatch, action, new_state = rule_at_group[group]
+            elif last_rule is not None and (found := last_rule[0](text, pos)) is not None:
+                group = 0
+                rexmatch, action, new_state = last_rule
         else:
             group = 0
             for rexmatch, action, new_state in state.rules:
