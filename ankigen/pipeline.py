@@ -200,8 +200,9 @@ def _compute_and_render(
 
 def _start_render_workers_early(paths: ProjectPaths) -> None:
     """Where there may be enough cards to render in parallel, the process workers are forked from
-    starts now, to get ready on another core while the sources are read."""
-    if paths.source.is_dir():
+    starts now, to get ready on another core while the sources are read. With a render cache, most
+    cards usually come from it: workers, if needed after all, start when they are."""
+    if paths.source.is_dir() and not paths.render_cache.exists():
         start_worker_server(count_card_headings(paths.source))
 
 
