@@ -30,6 +30,8 @@ CACHE_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 RECIPE_TIMEOUT_S = 300
 FIGURE_SUFFIXES = (".svg", ".png", ".html")
+# Modules every recipe uses: editing one makes every figure stale.
+SHARED_HELPER_MODULES = ("ankigen.recipes.plotting",)
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,7 @@ def default_registry() -> dict[str, Recipe]:
     from . import recipes  # noqa: F401  (registers every recipe)
 
     return RECIPES
-# Modules every recipe uses: editing one makes every figure stale.
-SHARED_HELPER_MODULES = ("ankigen.recipes.plotting",)
+
 
 
 def recipe(name: str, suffix: str = ".svg", **params: object) -> Callable:

@@ -49,7 +49,7 @@ def check_identity(chapters: list[Chapter], lock_path: Path, root: Path, report:
             "update would fail. Restore ankigen/notetype.py, or cut a major release and run "
             "`python build.py lock --allow-notetype-change`",
         )
-    present = {card.id.text for chapter in chapters for card in chapter.cards}
+    present = _card_ids(chapters)
     for card_id in lock["released"]:
         if card_id not in present:
             report.error(
@@ -64,9 +64,9 @@ def lock_identity(chapters: list[Chapter], lock_path: Path, *, allow_notetype_ch
     lock = read_lock(lock_path) or {"notetype": notetype_schema(), "released": []}
     if lock["notetype"] != notetype_schema() and not allow_notetype_change:
         raise ValueError("the note type changed since the last release")
-    current = sorted({card.id.text for chapter in chapters for card in chapter.cards})
-    new = sorted(set(current) - set(lock["released"]))
-    lock = {"notetype": notetype_schema(), "released": sorted(set(lock["released"]) | set(current))}
+    current = _card_ids(chapters)
+    new = sorted(current - set(lock["released"]))
+    lock = {"notetype": notetype_schema(), "released": sorted(set(lock["released"]) | current)}
     write_atomically(lock_path, _dump(lock))
     return new
 
@@ -74,7 +74,11 @@ def lock_identity(chapters: list[Chapter], lock_path: Path, *, allow_notetype_ch
 def unlocked_ids(chapters: list[Chapter], lock_path: Path) -> list[str]:
     """Card IDs not yet recorded: a release must not ship before `lock` has recorded them."""
     released = set((read_lock(lock_path) or {"released": []})["released"])
-    return sorted({card.id.text for chapter in chapters for card in chapter.cards} - released)
+    return sorted(_card_ids(chapters) - released)
+
+
+def _card_ids(chapters: list[Chapter]) -> set[str]:
+    return {card.id.text for chapter in chapters for card in chapter.cards}
 
 
 def _dump(lock: dict) -> str:
