@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -65,14 +66,18 @@ def _renderer_version() -> str:
 RENDERER_VERSION = _renderer_version()
 
 
-def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | None = None) -> RenderResult:
-    """Renders every job, from the cache where possible; the cache keeps exactly this run's entries."""
+def render_jobs(
+    jobs: list[RenderJob], cache_path: Path | None, workers: int | None = None, while_waiting: Callable[[], object] | None = None
+) -> RenderResult:
+    """Renders every job, from the cache where possible; the cache keeps exactly this run's entries.
+
+    while_waiting is work for this process while worker processes render, if they do."""
     result = RenderResult()
     keys = [job.key() for job in jobs]
     with RenderCache(cache_path) as cache:
         cached = cache.lookup(keys)
         misses = [(key, job) for key, job in zip(keys, jobs) if key not in cached]
-        rendered = _render_misses([job for _, job in misses], workers, result.stats)
+        rendered = _render_misses([job for _, job in misses], workers, result.stats, while_waiting)
         cached.update(zip((key for key, _ in misses), rendered))
         result.html = {job.card_id: cached[key] for key, job in zip(keys, jobs)}
         cache.replace({key: cached[key] for key in keys})
@@ -81,7 +86,9 @@ def render_jobs(jobs: list[RenderJob], cache_path: Path | None, workers: int | N
     return result
 
 
-def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderStats) -> list[tuple[str, str]]:
+def _render_misses(
+    misses: list[RenderJob], workers: int | None, stats: RenderStats, while_waiting: Callable[[], object] | None
+) -> list[tuple[str, str]]:
     """Each job's (question, answer) HTML, in order."""
     workers = workers or os.cpu_count() or 1
     if len(misses) < PARALLEL_THRESHOLD or workers == 1:
@@ -92,7 +99,10 @@ def _render_misses(misses: list[RenderJob], workers: int | None, stats: RenderSt
     size = max(1, len(misses) // (workers * 8))
     chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
-        return [html for part in pool.map(_render_chunk, chunks) for html in part]  # in order
+        parts = pool.map(_render_chunk, chunks)  # every chunk is submitted now
+        if while_waiting is not None:
+            while_waiting()
+        return [html for part in parts for html in part]  # in order
 
 
 def start_worker_server(card_count: int) -> None:

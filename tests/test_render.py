@@ -23,10 +23,12 @@ def deck_jobs(copies: int) -> list[RenderJob]:
 def test_worker_processes_render_exactly_what_one_process_renders():
     jobs = deck_jobs(copies=PARALLEL_THRESHOLD // len(deck_jobs(copies=1)) + 1)
     assert len(jobs) >= PARALLEL_THRESHOLD
-    parallel = render_jobs(jobs, cache_path=None, workers=2)
+    waited = []
+    parallel = render_jobs(jobs, cache_path=None, workers=2, while_waiting=lambda: waited.append("parallel"))
     assert parallel.stats.workers == 2
-    serial = render_jobs(jobs, cache_path=None, workers=1)
+    serial = render_jobs(jobs, cache_path=None, workers=1, while_waiting=lambda: waited.append("serial"))
     assert serial.stats.workers == 1
+    assert waited == ["parallel"]  # only with workers is there a wait to fill
     assert parallel.html == serial.html
     assert sum('<div class="highlight">' in answer for _, answer in parallel.html.values()) > 50
 
