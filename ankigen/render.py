@@ -191,14 +191,17 @@ class RenderCache:
     def __init__(self, path: Path | None):
         self.path = path
         self.db: sqlite3.Connection | None = None
+        self.empty = True  # a new cache: nothing to look up or to delete
 
     def __enter__(self) -> RenderCache:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.empty = not self.path.exists()
             try:
                 self.db = sqlite3.connect(self.path)
                 self.db.execute("create table if not exists html (key text primary key, question text, answer text)")
             except sqlite3.DatabaseError:
+                self.empty = True
                 self.path.unlink(missing_ok=True)
                 self.db = sqlite3.connect(self.path)
                 self.db.execute("create table html (key text primary key, question text, answer text)")
@@ -209,7 +212,7 @@ class RenderCache:
             self.db.close()
 
     def lookup(self, keys: list[str]) -> dict[str, tuple[str, str]]:
-        if self.db is None:
+        if self.db is None or self.empty:
             return {}
         self.db.execute("create temp table if not exists wanted (key text primary key)")
         self.db.execute("delete from wanted")
@@ -222,8 +225,10 @@ class RenderCache:
         if self.db is None:
             return
         with self.db:
-            self.db.execute("delete from html where key not in (select key from wanted)")
-            existing = {key for (key,) in self.db.execute("select key from html")}
+            existing = set()
+            if not self.empty:
+                self.db.execute("delete from html where key not in (select key from wanted)")
+                existing = {key for (key,) in self.db.execute("select key from html")}
             self.db.executemany(
                 "insert into html values (?, ?, ?)",
                 ((key, q, a) for key, (q, a) in entries.items() if key not in existing),

@@ -58,3 +58,14 @@ def test_the_warm_up_that_render_workers_are_forked_after_compiles_the_python_le
     built, compiled = result.stdout.split()
     assert built == "True"
     assert int(compiled) > 50
+
+
+def test_an_unreadable_cache_is_replaced_by_a_new_one(tmp_path):
+    cache = tmp_path / "render.sqlite3"
+    cache.write_bytes(b"not a database, e.g. a build killed while writing it " * 100)
+    jobs = deck_jobs(copies=1)[:20]
+    first = render_jobs(jobs, cache)
+    assert (first.stats.rendered, first.stats.cached) == (20, 0)
+    second = render_jobs(jobs, cache)
+    assert (second.stats.rendered, second.stats.cached) == (0, 20)
+    assert second.html == first.html
