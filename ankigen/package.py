@@ -7,6 +7,7 @@ numbers, and every timestamp from the one build timestamp passed in.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -57,9 +58,25 @@ class DeckPackage:
 
 def note_guid(card: Card) -> str:
     """Derived from the permanent card ID only, so rewording or moving a card keeps its history."""
+    return _guid_for_id(card.id.text)
+
+
+@functools.cache  # filled ahead by prepare_packaging
+def _guid_for_id(card_id: str) -> str:
     import genanki
 
-    return genanki.guid_for(GUID_NAMESPACE, card.id.text)
+    return genanki.guid_for(GUID_NAMESPACE, card_id)
+
+
+def prepare_packaging(chapters: list[Chapter]) -> None:
+    """Makes what packaging needs that the cards' HTML does not change: the note type and the notes'
+    GUIDs. Done while render workers run, it is off a cold build's critical path."""
+    from .notetype import build_note_type
+
+    build_note_type()
+    for chapter in chapters:
+        for card in chapter.cards:
+            note_guid(card)
 
 
 def deck_name(chapter: Chapter) -> str:

@@ -6,12 +6,13 @@ complete files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +27,7 @@ from .figures import Recipe, default_registry, generate_figures
 from .files import file_sha256, read_json_or_empty, write_atomically
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
-from .notetype import build_note_type
-from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, write_apkg_files
+from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, prepare_packaging, write_apkg_files
 from .preview import write_preview
 from .render import RenderJob, render_jobs, start_worker_server
 from .sources import count_card_headings, read_sources
@@ -158,7 +158,8 @@ def build(
     if _dist_is_current(paths.dist, stamp):
         log.info("Nothing changed since the last build: dist/ is up to date")
         return checked.report
-    report, rendered = _compute_and_render(checked, paths, device)
+    prepare = functools.partial(prepare_packaging, checked.chapters)
+    report, rendered = _compute_and_render(checked, paths, device, while_waiting=prepare)
     if not report.ok:
         return report
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
@@ -190,13 +191,13 @@ def _render_project(
 
 
 def _compute_and_render(
-    checked: CheckResult, paths: ProjectPaths, device: str
+    checked: CheckResult, paths: ProjectPaths, device: str, while_waiting: Callable[[], object] | None = None
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
     outputs = _compute(checked, paths, force=False, device=device)
     checked.media = resolve_media(checked.chapters, paths.media, checked.report)
     if not checked.report.ok:
         return checked.report, []
-    return checked.report, render_chapters(checked, outputs, paths.render_cache)
+    return checked.report, render_chapters(checked, outputs, paths.render_cache, while_waiting)
 
 
 def _start_render_workers_early(paths: ProjectPaths) -> None:
@@ -254,12 +255,11 @@ def _used_recipes(checked: CheckResult, paths: ProjectPaths) -> list[Recipe]:
 
 
 def render_chapters(
-    checked: CheckResult, outputs: Mapping[str, Execution], cache_path: Path | None
+    checked: CheckResult, outputs: Mapping[str, Execution], cache_path: Path | None, while_waiting: Callable[[], object] | None = None
 ) -> list[tuple[Chapter, list[RenderedCard]]]:
+    """Every card's HTML, chapter by chapter; while_waiting is work to do while render workers run."""
     jobs = [_render_job(card, checked.media[card.id.text], outputs) for chapter in checked.chapters for card in chapter.cards]
-    # Packaging's note type imports genanki and Pygments' styles (a twentieth of a second): done
-    # while workers render, if they do, it is off the critical path.
-    result = render_jobs(jobs, cache_path, while_waiting=build_note_type)
+    result = render_jobs(jobs, cache_path, while_waiting=while_waiting)
     stats = result.stats
     workers = f" in {stats.workers} processes" if stats.workers > 1 else ""
     log.info("Rendered %s%s, %d from the cache", plural(stats.rendered, "card"), workers, stats.cached)

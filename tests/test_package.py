@@ -11,7 +11,15 @@ from ankigen.cli import main
 from ankigen.errors import Report
 from ankigen.media import resolve_media
 from ankigen.notetype import build_note_type
-from ankigen.package import PARENT_DECK_ID, card_tags, insert_notes_and_cards, note_guid, source_html
+from ankigen.package import (
+    PARENT_DECK_ID,
+    _guid_for_id,
+    card_tags,
+    insert_notes_and_cards,
+    note_guid,
+    prepare_packaging,
+    source_html,
+)
 from ankigen.sources import read_sources
 from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text
 
@@ -32,6 +40,16 @@ def test_guid_depends_on_the_card_id_only(make_project):
     inserted, after = read_chapters(first)[0].cards
     assert note_guid(after) == note_guid(before)
     assert note_guid(inserted) != note_guid(before)
+
+
+def test_guids_are_genankis_for_the_card_id_and_are_made_ahead_while_cards_render(good_project):
+    cards = [card for chapter in read_chapters(good_project) for card in chapter.cards]
+    _guid_for_id.cache_clear()
+    prepare_packaging(read_chapters(good_project))
+    assert _guid_for_id.cache_info().currsize == len(cards) > 0
+    # The formula may never change: a learner's notes are matched by it.
+    assert [note_guid(card) for card in cards] == [genanki.guid_for("fastbook.ankigen", card.id.text) for card in cards]
+    assert _guid_for_id.cache_info().misses == len(cards)  # none left to compute
 
 
 def test_media_names_are_namespaced_unique_and_follow_content(good_project):

@@ -1,8 +1,11 @@
 """Rendering at scale: worker processes and the cache must not change a single byte."""
 
+import shutil
 import subprocess
 import sys
 
+from ankigen import render
+from ankigen.cli import main
 from ankigen.errors import Report
 from ankigen.render import PARALLEL_THRESHOLD, RenderJob, render_jobs
 from ankigen.sources import read_sources
@@ -69,3 +72,16 @@ def test_an_unreadable_cache_is_replaced_by_a_new_one(tmp_path):
     second = render_jobs(jobs, cache)
     assert (second.stats.rendered, second.stats.cached) == (0, 20)
     assert second.html == first.html
+
+
+def test_a_build_with_render_workers_writes_the_same_decks_as_one_without(good_project, fixed_time, monkeypatch, capsys):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    serial = {path.name: path.read_bytes() for path in (good_project / "dist").glob("*.apkg")}
+    shutil.rmtree(good_project / "dist")
+    # Workers for a handful of cards: packaging is then prepared while they render.
+    monkeypatch.setattr(render, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    assert main(["--root", str(good_project)]) == 0
+    assert "in 2 processes" in capsys.readouterr().out
+    parallel = {path.name: path.read_bytes() for path in (good_project / "dist").glob("*.apkg")}
+    assert parallel == serial and len(serial) == 3
