@@ -111,16 +111,24 @@ def package_format_version() -> str:
     return hashlib.sha256(json.dumps([sources, versions]).encode()).hexdigest()
 
 
-def package_fingerprint(package: DeckPackage, format_version: str, version: str, timestamp: int) -> str:
-    """A hash of everything a package's bytes depend on: an unchanged fingerprint needs no rewrite."""
-    digest = hashlib.sha256(json.dumps([version, timestamp, format_version, package.file_name]).encode())
-    for chapter, cards in package.chapters:
-        digest.update(json.dumps([chapter.number, chapter.title, chapter.notebook]).encode())
-        for item in cards:
-            fields = [item.card.id.text, item.question_html, item.answer_html, *card_tags(chapter, item.card)]
-            digest.update(("\x1f".join(fields) + "\x1e").encode())  # separators that no field contains
-    digest.update(json.dumps([m.name for m in package.media]).encode())  # names carry a content hash
+def chapter_fingerprint(chapter: Chapter, cards: list[RenderedCard]) -> str:
+    """A hash of what a chapter puts into any package: its deck and its notes' fields and tags."""
+    digest = hashlib.sha256(json.dumps([chapter.number, chapter.title, chapter.notebook]).encode())
+    for item in cards:
+        fields = [item.card.id.text, item.question_html, item.answer_html, *card_tags(chapter, item.card)]
+        digest.update(("\x1f".join(fields) + "\x1e").encode())  # separators that no field contains
     return digest.hexdigest()
+
+
+def package_fingerprint(
+    package: DeckPackage, chapter_fingerprints: dict[int, str], format_version: str, version: str, timestamp: int
+) -> str:
+    """A hash of everything a package's bytes depend on: an unchanged fingerprint needs no rewrite.
+    Chapters come as their fingerprints (by number), each hashed once for all the packages."""
+    chapters = [chapter_fingerprints[chapter.number] for chapter, _ in package.chapters]
+    media = [m.name for m in package.media]  # names carry a content hash
+    parts = [version, timestamp, format_version, package.file_name, chapters, media]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def write_apkg_files(

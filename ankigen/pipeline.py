@@ -27,7 +27,15 @@ from .figures import Recipe, default_registry, generate_figures
 from .files import file_sha256, read_json_or_empty, write_atomically
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
-from .package import DeckPackage, RenderedCard, package_fingerprint, package_format_version, prepare_packaging, write_apkg_files
+from .package import (
+    DeckPackage,
+    RenderedCard,
+    chapter_fingerprint,
+    package_fingerprint,
+    package_format_version,
+    prepare_packaging,
+    write_apkg_files,
+)
 from .preview import write_preview
 from .render import RenderJob, render_jobs, start_worker_server
 from .sources import count_card_headings, read_sources
@@ -301,7 +309,8 @@ def write_packages(
     state_path = dist / CACHE_FOLDER / "packages.json"
     state = read_json_or_empty(state_path)
     format_version = package_format_version()
-    fingerprints = {p.file_name: package_fingerprint(p, format_version, __version__, timestamp) for p in packages}
+    chapters = {chapter.number: chapter_fingerprint(chapter, cards) for chapter, cards in rendered}
+    fingerprints = {p.file_name: package_fingerprint(p, chapters, format_version, __version__, timestamp) for p in packages}
     todo = [p for p in packages if not _is_current(dist / p.file_name, state.get(p.file_name), fingerprints[p.file_name])]
     if len(todo) < len(packages):
         log.info("Up to date: %s", plural(len(packages) - len(todo), "package"))
