@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .cards import Card, Chapter
+from .files import SQLITE_PAGE_SIZE
 from .media import MediaFile
 
 GUID_NAMESPACE = "fastbook.ankigen"
@@ -173,6 +174,7 @@ def _scratch_database(path: Path) -> Iterator[sqlite3.Cursor]:
     connection = sqlite3.connect(path)
     # A scratch file: no journal and no fsync (the speed of memory), without holding a large
     # collection in memory twice.
+    connection.execute(f"pragma page_size = {SQLITE_PAGE_SIZE}")
     connection.execute("pragma journal_mode = off")
     connection.execute("pragma synchronous = off")
     try:

@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import Location, SourceError
+from .files import SQLITE_PAGE_SIZE
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
 _RENDERER_MODULES = ("markup.py", "highlight.py", "sanitize.py", "fences.py", "render.py")
@@ -199,13 +200,18 @@ class RenderCache:
             self.empty = not self.path.exists()
             try:
                 self.db = sqlite3.connect(self.path)
-                self.db.execute("create table if not exists html (key text primary key, question text, answer text)")
+                self._create_table()
             except sqlite3.DatabaseError:
                 self.empty = True
                 self.path.unlink(missing_ok=True)
                 self.db = sqlite3.connect(self.path)
-                self.db.execute("create table html (key text primary key, question text, answer text)")
+                self._create_table()
         return self
+
+    def _create_table(self) -> None:
+        # Only a new, empty database takes the page size; an existing cache keeps its own.
+        self.db.execute(f"pragma page_size = {SQLITE_PAGE_SIZE}")
+        self.db.execute("create table if not exists html (key text primary key, question text, answer text)")
 
     def __exit__(self, *exc_info) -> None:
         if self.db is not None:

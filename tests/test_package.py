@@ -9,6 +9,7 @@ from genanki.apkg_schema import APKG_SCHEMA
 from ankigen import pipeline
 from ankigen.cli import main
 from ankigen.errors import Report
+from ankigen.files import SQLITE_PAGE_SIZE
 from ankigen.media import resolve_media
 from ankigen.notetype import build_note_type
 from ankigen.package import (
@@ -115,6 +116,10 @@ def test_a_chapter_package_holds_exactly_that_chapters_notes_and_cards_from_the_
         assert collection_rows(dist / package, tmp_path, "select * from notes order by id") == notes
         decks = collection_rows(dist / package, tmp_path, "select decks from col")[0][0]
         assert str(deck_id) in decks and str(1843409200 + 3 - number) not in decks
+    for package in ("fastbook.apkg", "fastbook-01-first-steps.apkg"):
+        assert collection_rows(dist / package, tmp_path, "pragma page_size") == [(SQLITE_PAGE_SIZE,)]
+    with sqlite3.connect(dist / ".cache/render.sqlite3") as cache:
+        assert cache.execute("pragma page_size").fetchall() == [(SQLITE_PAGE_SIZE,)]
 
 
 def test_zip_entries_are_compressed_in_fixed_order_with_fixed_times(good_project, fixed_time):
