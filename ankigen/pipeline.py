@@ -172,8 +172,8 @@ def build(
         return report
     packages = [DeckPackage(ALL_CHAPTERS_FILE, rendered)]
     packages += [DeckPackage(f"fastbook-{chapter.slug}.apkg", [(chapter, cards)]) for chapter, cards in rendered]
-    write_packages(rendered, packages, paths.dist, timestamp)
-    _record_build(paths.dist, stamp, [p.file_name for p in packages])
+    files = write_packages(rendered, packages, paths.dist, timestamp)
+    _record_build(paths.dist, stamp, files)
     return report
 
 
@@ -302,9 +302,10 @@ def plural(count: int, noun: str) -> str:
 
 def write_packages(
     rendered: list[tuple[Chapter, list[RenderedCard]]], packages: list[DeckPackage], dist: Path, timestamp: int
-) -> None:
+) -> dict[str, str]:
     """Writes the packages whose content changed, all into a temporary folder first, so an error
-    leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone."""
+    leaves dist/ as it was. A package whose fingerprint and file are unchanged is left alone.
+    Returns every package's file name and SHA-256."""
     dist.mkdir(parents=True, exist_ok=True)
     state_path = dist / CACHE_FOLDER / "packages.json"
     state = read_json_or_empty(state_path)
@@ -329,6 +330,7 @@ def write_packages(
             )
     if todo:
         write_atomically(state_path, json.dumps(state, indent=1, sort_keys=True))
+    return {p.file_name: state[p.file_name]["sha256"] for p in packages}
 
 
 def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
@@ -364,8 +366,8 @@ def _dist_is_current(dist: Path, stamp: str) -> bool:
     ) and bool(recorded.get("files"))
 
 
-def _record_build(dist: Path, stamp: str, file_names: list[str]) -> None:
-    record = {"stamp": stamp, "files": {name: file_sha256(dist / name) for name in file_names}}
+def _record_build(dist: Path, stamp: str, files: dict[str, str]) -> None:
+    record = {"stamp": stamp, "files": files}
     write_atomically(dist / CACHE_FOLDER / "build.json", json.dumps(record, indent=1, sort_keys=True))
 
 
