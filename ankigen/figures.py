@@ -66,7 +66,6 @@ def default_registry() -> dict[str, Recipe]:
     return RECIPES
 
 
-
 def recipe(name: str, suffix: str = ".svg", **params: object) -> Callable:
     """Registers a recipe under a name; a name used twice is an error that names both definitions."""
     if suffix not in FIGURE_SUFFIXES:
@@ -191,4 +190,3 @@ def _in_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
-

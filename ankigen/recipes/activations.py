@@ -7,6 +7,7 @@ from pathlib import Path
 from ..figures import recipe
 from .plotting import LINE_COLOR, new_figure, save_figure
 
+
 def activation_curve(function: str, low: float, high: float, points: int, device: str) -> tuple[list[float], list[float]]:
     import torch
 
