@@ -7,6 +7,7 @@ hash of all of that. Misses are spread over worker processes, one Renderer each.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .errors import Location, SourceError
+from .errors import BuildError, Location, SourceError
 from .files import SQLITE_PAGE_SIZE
 
 # The renderer's own code and libraries shape the HTML, so they are part of every key.
+_PACKAGE_FOLDER = Path(__file__).resolve().parent
 _RENDERER_MODULES = ("markup.py", "highlight.py", "sanitize.py", "fences.py", "render.py")
 _RENDERER_LIBRARIES = ("Markdown", "Pygments", "nh3")
 # Below this many cards, starting worker processes (each builds its own lexers) costs more than it
@@ -58,8 +60,7 @@ class RenderResult:
 
 
 def _renderer_version() -> str:
-    here = Path(__file__).parent
-    sources = [(here / name).read_text(encoding="utf-8") for name in _RENDERER_MODULES]
+    sources = [(_PACKAGE_FOLDER / name).read_text(encoding="utf-8") for name in _RENDERER_MODULES]
     versions = [metadata.version(name) for name in _RENDERER_LIBRARIES]
     return hashlib.sha256(json.dumps([sources, versions]).encode()).hexdigest()
 
@@ -99,8 +100,9 @@ def _render_misses(
     stats.workers = workers
     size = max(1, len(misses) // (workers * 8))
     chunks = [misses[start : start + size] for start in range(0, len(misses), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
-        parts = pool.map(_render_chunk, chunks)  # every chunk is submitted now
+    render_in_worker = functools.partial(_render_chunk_in_worker, RENDERER_VERSION, str(_PACKAGE_FOLDER))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_started_worker_context()) as pool:
+        parts = pool.map(render_in_worker, chunks)  # every chunk is submitted now
         if while_waiting is not None:
             while_waiting()
         return [html for part in parts for html in part]  # in order
@@ -112,24 +114,46 @@ def start_worker_server(card_count: int) -> None:
     It takes a fifth of a second to start, import the renderer and warm it up: started before a
     build reads its sources, it does that on another core while they are read and checked.
     """
-    if card_count >= PARALLEL_THRESHOLD and _worker_context() is not None:
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    if card_count >= PARALLEL_THRESHOLD:
+        _started_worker_context()
 
 
-def _worker_context():
+def _started_worker_context():
     """Workers forked from a small server that has imported the renderer, where the platform has one:
     forked from this process, each would keep a copy of every page this process changes while
     they run. As with spawn, workers import the main module, so a script that builds must guard
-    its entry point with `if __name__ == "__main__":` (build.py does)."""
+    its entry point with `if __name__ == "__main__":` (build.py does).
+
+    The server is started here, with this ankigen's folder first on its PYTHONPATH: it does not
+    take this process's sys.path (Python 3.11), and would otherwise import whichever ankigen its
+    own path finds, such as the checkout that is installed rather than the one building."""
     import multiprocessing
+    from multiprocessing import forkserver
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return None  # the platform's default (spawn on Windows)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([f"{__package__}.render_server"])
+    inherited = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(_PACKAGE_FOLDER.parent), *filter(None, [inherited])])
+    try:
+        forkserver.ensure_running()  # a no-op once it runs
+    finally:
+        if inherited is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = inherited
     return context
+
+
+def _render_chunk_in_worker(build_renderer_version: str, build_package: str, jobs: list[RenderJob]) -> list[tuple[str, str]]:
+    # Rendered by other code, the HTML would be cached under keys that name this build's renderer.
+    if RENDERER_VERSION != build_renderer_version:
+        raise BuildError(
+            f"render workers loaded a different ankigen ({_PACKAGE_FOLDER}) from the build's ({build_package}): "
+            "run build.py without python's -E or -I, or install this checkout with `pip install -e .`"
+        )
+    return _render_chunk(jobs)
 
 
 def _render_chunk(jobs: list[RenderJob]) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Preloaded by the forkserver that render workers are forked from (see render._worker_context).
+"""Preloaded by the forkserver that render workers are forked from (see render._started_worker_context).
 
 Importing it warms the renderer up once, in the server, instead of once in every worker.
 """

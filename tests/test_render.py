@@ -1,8 +1,10 @@
 """Rendering at scale: worker processes and the cache must not change a single byte."""
 
 import shutil
+import sqlite3
 import subprocess
 import sys
+import zipfile
 
 from ankigen import render
 from ankigen.cli import main
@@ -85,3 +87,50 @@ def test_a_build_with_render_workers_writes_the_same_decks_as_one_without(good_p
     assert "in 2 processes" in capsys.readouterr().out
     parallel = {path.name: path.read_bytes() for path in (good_project / "dist").glob("*.apkg")}
     assert parallel == serial and len(serial) == 3
+
+
+def _second_checkout(tmp_path):
+    """A copy of ankigen whose renderer marks every answer and renders any number of cards in two
+    worker processes, as another checkout than the installed one."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(PROJECT_ROOT / "ankigen", checkout / "ankigen", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "build.py", checkout)
+    with (checkout / "ankigen" / "render.py").open("a", encoding="utf-8") as module:
+        module.write(
+            "\nPARALLEL_THRESHOLD = 1\n"
+            "os.cpu_count = lambda: 2\n"
+            "_unmarked = _render_one\n"
+            "def _render_one(job):\n"
+            "    question, answer = _unmarked(job)\n"
+            "    return question, answer + '<!-- second checkout -->'\n"
+        )
+    return checkout
+
+
+def _build_from_elsewhere(checkout, project, *python_flags):
+    """Runs the checkout's build.py from a folder that holds no ankigen (the workers' server starts there)."""
+    return subprocess.run(
+        [sys.executable, *python_flags, str(checkout / "build.py"), "--root", str(project)],
+        cwd=project.parent,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_render_workers_run_the_checkout_that_builds_not_the_installed_one(tmp_path, good_project, fixed_time):
+    result = _build_from_elsewhere(_second_checkout(tmp_path), good_project)
+    assert result.returncode == 0, result.stderr
+    assert "in 2 processes" in result.stdout
+    with zipfile.ZipFile(good_project / "dist" / "fastbook.apkg") as archive:
+        (tmp_path / "collection.anki2").write_bytes(archive.read("collection.anki2"))
+    answers = [fields.split("\x1f")[2] for (fields,) in sqlite3.connect(tmp_path / "collection.anki2").execute("select flds from notes")]
+    assert answers and all(answer.endswith("<!-- second checkout -->") for answer in answers)
+
+
+def test_render_workers_that_loaded_other_code_stop_the_build(tmp_path, good_project, fixed_time):
+    # -E: the workers' server ignores PYTHONPATH, so it finds the installed ankigen, not the copy.
+    result = _build_from_elsewhere(_second_checkout(tmp_path), good_project, "-E")
+    assert result.returncode == 1
+    assert "error: render workers loaded a different ankigen" in result.stderr
+    assert "install this checkout" in result.stderr
+    assert not (good_project / "dist" / "fastbook.apkg").exists()
