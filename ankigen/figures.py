@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .compute import cache_key, resolve_device, warn_about_unpinned_libraries
 from .errors import BuildError
-from .files import file_sha256, read_json_or_empty, write_atomically
+from .files import file_matches, file_sha256, read_json_or_empty, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,7 @@ class FigureStore:
         return (
             entry is not None
             and entry["key"] == recipe.key()
-            and path.is_file()
-            and entry["sha256"] == file_sha256(path)
+            and file_matches(path, entry["sha256"])
         )
 
     def record(self, recipe: Recipe, device: str) -> None:

@@ -32,3 +32,8 @@ def read_json_or_empty(path: Path) -> dict:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_matches(path: Path, sha256: str) -> bool:
+    """Whether the file is still there with the content recorded as sha256."""
+    return path.is_file() and file_sha256(path) == sha256

@@ -124,10 +124,8 @@ class _MathPreprocessor(Preprocessor):
     """
 
     def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        if "$" not in text:
-            return lines
-        return _replace_math(text, lambda tex: self.md.htmlStash.store(html.escape(tex, quote=False))).split("\n")
+        text = _replace_math("\n".join(lines), lambda tex: self.md.htmlStash.store(html.escape(tex, quote=False)))
+        return text.split("\n")
 
 
 def _replace_math(text: str, stash: Callable[[str], str]) -> str:

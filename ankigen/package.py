@@ -213,14 +213,18 @@ def _note_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: in
         fields = "\x1f".join([card_id, item.question_html, item.answer_html, source_html(chapter, item.card)])
         tags = " " + " ".join(card_tags(chapter, item.card)) + " "
         # id, guid, mid, mod, usn, tags, flds, sfld (the ID field), csum, flags, data
-        yield (timestamp * 1000 + 2 * index, note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, "")
+        yield (_note_id(timestamp, index), note_guid(item.card), MODEL_ID, timestamp, -1, tags, fields, card_id, 0, 0, "")
 
 
 def _card_rows(chapters: list[tuple[Chapter, list[RenderedCard]]], timestamp: int) -> Iterator[tuple]:
     for index, (chapter, _) in enumerate(_every_card(chapters)):
-        note_id = timestamp * 1000 + 2 * index
+        note_id = _note_id(timestamp, index)
         # id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data
         yield (note_id + 1, note_id, PARENT_DECK_ID + chapter.number, 0, timestamp, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+
+
+def _note_id(timestamp: int, index: int) -> int:
+    return timestamp * 1000 + 2 * index  # the note's card takes the id after it
 
 
 def _every_card(chapters: list[tuple[Chapter, list[RenderedCard]]]) -> Iterator[tuple[Chapter, RenderedCard]]:

@@ -24,7 +24,7 @@ from .coverage import ChapterCoverage, compute_coverage
 from .errors import BuildError, Report
 from .execute import execute_blocks
 from .figures import Recipe, default_registry, generate_figures
-from .files import file_sha256, read_json_or_empty, write_atomically
+from .files import file_matches, file_sha256, read_json_or_empty, write_atomically
 from .identity import LOCK_PATH, check_identity, lock_identity, unlocked_ids
 from .media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
 from .package import (
@@ -334,12 +334,7 @@ def write_packages(
 
 
 def _is_current(target: Path, recorded: dict | None, fingerprint: str) -> bool:
-    return (
-        recorded is not None
-        and recorded["fingerprint"] == fingerprint
-        and target.is_file()
-        and recorded["sha256"] == file_sha256(target)
-    )
+    return recorded is not None and recorded["fingerprint"] == fingerprint and file_matches(target, recorded["sha256"])
 
 
 def _input_stamp(paths: ProjectPaths, timestamp: int) -> str:
@@ -361,9 +356,8 @@ def _input_stamp(paths: ProjectPaths, timestamp: int) -> str:
 def _dist_is_current(dist: Path, stamp: str) -> bool:
     """True when the last build had these exact inputs and its files are still there, unchanged."""
     recorded = read_json_or_empty(dist / CACHE_FOLDER / "build.json")
-    return recorded.get("stamp") == stamp and all(
-        (dist / name).is_file() and file_sha256(dist / name) == sha for name, sha in recorded.get("files", {}).items()
-    ) and bool(recorded.get("files"))
+    files = recorded.get("files")
+    return recorded.get("stamp") == stamp and bool(files) and all(file_matches(dist / name, sha) for name, sha in files.items())
 
 
 def _record_build(dist: Path, stamp: str, files: dict[str, str]) -> None:
