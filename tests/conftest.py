@@ -10,6 +10,13 @@ PROJECT_ROOT = Path(__file__).parent.parent
 TIMESTAMP = 1_700_000_000
 
 
+def copy_project(origin: Path, root: Path) -> Path:
+    """A project's sources and media under root: builds of it write there, never into origin."""
+    for folder in ("source", "media"):
+        shutil.copytree(origin / folder, root / folder)
+    return root
+
+
 @pytest.fixture
 def good_project(tmp_path: Path) -> Path:
     """A copy of the good fixture project: two chapters that use every card feature."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from ankigen.recipes.lr_finder import lr_range_test
 from ankigen.recipes.momentum import moving_averages
 from ankigen.recipes.schedules import one_cycle_schedule
 from ankigen.recipes.softmax import softmax_columns
-from conftest import FIXTURES, PROJECT_ROOT
+from conftest import FIXTURES, PROJECT_ROOT, copy_project
 
 
 class CountingRecipe:
@@ -211,9 +210,7 @@ def test_force_regenerates_the_committed_figures_byte_for_byte(tmp_path):
 
 @pytest.mark.parametrize("origin", [FIXTURES / "good", PROJECT_ROOT], ids=["fixture", "project"])
 def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib(origin, tmp_path, fixed_time):
-    root = tmp_path / "copy"
-    for folder in ("source", "media"):
-        shutil.copytree(origin / folder, root / folder)
+    root = copy_project(origin, tmp_path / "copy")
     probe = (
         "import sys; from ankigen.cli import main; "
         f"code = main(['-q', '--root', {str(root)!r}]); "

@@ -22,7 +22,7 @@ from ankigen.package import (
     source_html,
 )
 from ankigen.sources import read_sources
-from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text
+from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text, copy_project
 
 
 def read_chapters(root):
@@ -145,8 +145,8 @@ def test_build_time_comes_from_the_last_commit(good_project, monkeypatch):
 
 
 @pytest.mark.parametrize("project", ["fixture", "real deck"])
-def test_note_and_card_rows_are_the_rows_genanki_writes(project, good_project):
-    root = good_project if project == "fixture" else PROJECT_ROOT
+def test_note_and_card_rows_are_the_rows_genanki_writes(project, good_project, tmp_path):
+    root = good_project if project == "fixture" else copy_project(PROJECT_ROOT, tmp_path / "real")
     report, rendered = pipeline._render_project(pipeline.ProjectPaths.under(root), None, "cpu")
     assert report.ok and rendered
     ours, theirs = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
