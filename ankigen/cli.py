@@ -1,4 +1,4 @@
-"""Command line: argument parsing and exit codes only; the work is in `pipeline`."""
+"""Command line: argument parsing and exit codes only; the work is in `pipeline` (and `scaffold` for init)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from pathlib import Path
 
 from . import __version__, pipeline
 from .compute import DEVICE_CHOICES
-from .coverage import format_markdown, format_table
-from .errors import BuildError, Report, SourceError
+from .errors import BuildError, ProfileError, Report, SourceError
+from .pipeline import Project
+from .wording import plural
 
-DESCRIPTION = "Build Anki decks (.apkg) from the Markdown cards under source/."
+DESCRIPTION = "Build Anki decks (.apkg) from a book's Markdown cards under source/, as its ankigen.toml describes."
 EPILOG = """The build timestamp is SOURCE_DATE_EPOCH when set, otherwise the time of the last git commit.
-Figures and code outputs are committed under media/; a build recomputes only what is out of date."""
+Figures and code outputs are committed under media/; a build recomputes only what is out of date.
+Start a deck for another book with `ankigen init DIR`."""
 
 
-COMMANDS = ("build", "check", "preview", "figures", "progress", "lock", "release-notes")
+COMMANDS = ("build", "check", "preview", "figures", "progress", "lock", "release-notes", "init")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -26,48 +28,61 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
         argv = ["build", *argv]  # `python build.py [options]` builds
     args = _parser().parse_args(argv)
     _show_progress(not args.quiet)
-    paths = pipeline.ProjectPaths.under((args.root or default_root or Path.cwd()).resolve())
     try:
-        return args.handler(paths, args)
-    except SourceError as err:
+        if args.handler is _init:
+            return _init(args)
+        project = Project.load((args.root or default_root or Path.cwd()).resolve())
+        return args.handler(project, args)
+    except (SourceError, ProfileError) as err:
         print(err, file=sys.stderr)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
     return 1
 
 
-def _build(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    report = pipeline.build(paths, device=args.device)
+def _init(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    created = scaffold(args.directory, title=args.title, name=args.name)
+    print(f"Created a deck project in {args.directory}: {', '.join(created)}")
+    print(f"Check it with: cd {args.directory} && ankigen check; build it after a first git commit (or with SOURCE_DATE_EPOCH set): ankigen build")
+    return 0
+
+
+def _build(project: Project, args: argparse.Namespace) -> int:
+    report = pipeline.build(project, device=args.device)
     if not _print_problems(report):
         print("Build stopped: nothing was written, dist/ is unchanged.", file=sys.stderr)
         return 1
     return 0
 
 
-def _check(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    result = pipeline.check(paths)
+def _check(project: Project, args: argparse.Namespace) -> int:
+    result = pipeline.check(project)
     if _print_problems(result.report):
-        chapters, cards = pipeline.plural(len(result.chapters), "chapter"), pipeline.plural(result.card_count, "card")
+        chapters, cards = plural(len(result.chapters), "chapter"), plural(result.card_count, "card")
         print(f"OK: {chapters}, {cards}, no problems.")
         return 0
     return 1
 
 
-def _preview(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    report, page = pipeline.preview(paths, device=args.device)
+def _preview(project: Project, args: argparse.Namespace) -> int:
+    report, page = pipeline.preview(project, device=args.device)
     if not _print_problems(report):
         return 1
     print(f"Open {page.as_uri()} in a browser.")
     return 0
 
 
-def _figures(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    report = pipeline.figures(paths, force=args.force, device=args.device, check_only=args.check)
+def _figures(project: Project, args: argparse.Namespace) -> int:
+    report = pipeline.figures(project, force=args.force, device=args.device, check_only=args.check)
     return 0 if _print_problems(report) else 1
 
 
-def _progress(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    coverage, report = pipeline.progress(paths)
+def _progress(project: Project, args: argparse.Namespace) -> int:
+    from .reports.coverage import format_markdown, format_table
+
+    coverage, report = pipeline.progress(project)
     print(format_table(coverage))
     if args.markdown:
         args.markdown.write_text(format_markdown(coverage), encoding="utf-8")
@@ -75,24 +90,24 @@ def _progress(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
     return 0 if _print_problems(report) else 1
 
 
-def _lock(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    ids, report = pipeline.lock(paths, allow_notetype_change=args.allow_notetype_change, check_only=args.check)
+def _lock(project: Project, args: argparse.Namespace) -> int:
+    ids, report = pipeline.lock(project, allow_notetype_change=args.allow_notetype_change, check_only=args.check)
     if not _print_problems(report):
         return 1
     if args.check:
         if ids:
             shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-            print(f"{pipeline.plural(len(ids), 'card ID')} not recorded as released: {shown}", file=sys.stderr)
+            print(f"{plural(len(ids), 'card ID')} not recorded as released: {shown}", file=sys.stderr)
             print("Run `python build.py lock` and commit releases/identity.json before tagging.", file=sys.stderr)
             return 1
         print("Every card ID is recorded in releases/identity.json.")
         return 0
-    print(f"Recorded {pipeline.plural(len(ids), 'new card ID')} in releases/identity.json.")
+    print(f"Recorded {plural(len(ids), 'new card ID')} in releases/identity.json.")
     return 0
 
 
-def _release_notes(paths: pipeline.ProjectPaths, args: argparse.Namespace) -> int:
-    notes = pipeline.release_notes(paths, args.since)
+def _release_notes(project: Project, args: argparse.Namespace) -> int:
+    notes = pipeline.release_notes(project, args.since)
     if args.output:
         args.output.write_text(notes, encoding="utf-8")
     else:
@@ -106,7 +121,7 @@ def _print_problems(report: Report) -> bool:
         print(problem, file=sys.stderr)
     if not report.ok:
         print(
-            f"{pipeline.plural(len(report.errors), 'problem')} found; see CONTRIBUTING.md for the card format.",
+            f"{plural(len(report.errors), 'problem')} found; see CONTRIBUTING.md for the card format.",
             file=sys.stderr,
         )
     return report.ok
@@ -124,14 +139,14 @@ def _show_progress(enabled: bool) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, help="project folder holding source/, media/ and dist/")
+    common.add_argument("--root", type=Path, help="project folder holding ankigen.toml, source/, media/ and dist/")
     common.add_argument("-q", "--quiet", action="store_true", help="print problems only, no progress")
     device = argparse.ArgumentParser(add_help=False)
     device.add_argument(
         "--device", choices=DEVICE_CHOICES, default="auto", help="where torch computes figures (default: cuda if available)"
     )
 
-    parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION, epilog=EPILOG)
+    parser = argparse.ArgumentParser(prog="ankigen", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ankigen {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="{" + ",".join(COMMANDS) + "}", required=True)
     commands.add_parser(
@@ -168,4 +183,10 @@ def _parser() -> argparse.ArgumentParser:
     notes.add_argument("--since", metavar="REF", help="the previous release's tag (omit for the first release)")
     notes.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     notes.set_defaults(handler=_release_notes)
+    init = commands.add_parser("init", help="start a deck project for another book in DIR (profile, example chapter, CI)")
+    init.add_argument("directory", type=Path, metavar="DIR", help="the new project's folder (created; must be empty if it exists)")
+    init.add_argument("--title", default="My Book", help="the book's title (default: %(default)s)")
+    init.add_argument("--name", help="the root deck's short name, also the tag root (default: from the folder name)")
+    init.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    init.set_defaults(handler=_init)
     return parser

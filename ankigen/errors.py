@@ -71,3 +71,11 @@ def relative_path(path: Path, root: Path) -> str:
 
 class BuildError(Exception):
     """A problem with the build as a whole, not with one source line (e.g. a bad SOURCE_DATE_EPOCH)."""
+
+
+class ProfileError(Exception):
+    """Every problem found in a project's profile (ankigen.toml), each at its line."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems

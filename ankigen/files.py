@@ -25,9 +25,10 @@ def write_atomically(path: Path, content: str | bytes) -> None:
 def read_json_or_empty(path: Path) -> dict:
     """For caches and manifests: a missing or broken file only means recomputing, never a crash."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def file_sha256(path: Path) -> str:

@@ -10,11 +10,19 @@ PROJECT_ROOT = Path(__file__).parent.parent
 TIMESTAMP = 1_700_000_000
 
 
+def copy_profile(root: Path, origin: Path = PROJECT_ROOT) -> Path:
+    """The fastbook profile (ankigen.toml and the book's CSS and recipes) under root."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(origin / "ankigen.toml", root / "ankigen.toml")
+    shutil.copytree(origin / "books", root / "books", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
 def copy_project(origin: Path, root: Path) -> Path:
-    """A project's sources and media under root: builds of it write there, never into origin."""
+    """A project's profile, sources and media under root: builds of it write there, never into origin."""
     for folder in ("source", "media"):
         shutil.copytree(origin / folder, root / folder)
-    return root
+    return copy_profile(root, origin if (origin / "ankigen.toml").exists() else PROJECT_ROOT)
 
 
 @pytest.fixture
@@ -22,7 +30,7 @@ def good_project(tmp_path: Path) -> Path:
     """A copy of the good fixture project: two chapters that use every card feature."""
     root = tmp_path / "project"
     shutil.copytree(FIXTURES / "good", root)
-    return root
+    return copy_profile(root)
 
 
 @pytest.fixture
@@ -40,6 +48,8 @@ def make_project(tmp_path: Path):
                 path.write_text(content, encoding="utf-8")
         (root / "source").mkdir(parents=True, exist_ok=True)
         (root / "media").mkdir(exist_ok=True)
+        if not (root / "ankigen.toml").exists():
+            copy_profile(root)
         return root
 
     return make

@@ -18,7 +18,7 @@ BAD_SOURCES = {
     ),
     "ID of another chapter": (
         chapter_text("## What is a tensor? {#c04-q01}\n\nAn array.\n"),
-        ["source/05_bad.md:7: card ID c04-q01 names chapter 4 but this file is chapter 5: use c05-…"],
+        ["source/05_bad.md:7: card ID c04-q01 names chapter 4 but this file is chapter 5: use an ID such as c05-q01"],
     ),
     "item number beyond the questionnaire": (
         chapter_text("## What is a tensor? {#c05-q24}\n\nAn array.\n"),
@@ -77,7 +77,7 @@ BAD_SOURCES = {
         [
             "source/05_bad.md:1: metadata is missing 'title: <chapter title>'",
             "source/05_bad.md:3: unknown metadata line 'titel: Image Classification': expected "
-            "'chapter: <chapter number>', 'title: <chapter title>', 'notebook: <notebook file name>' "
+            "'chapter: <chapter number>', 'title: <chapter title>', 'notebook: <notebook>' "
             "or 'exclude qNN: <why it cannot be a card>'",
         ],
     ),

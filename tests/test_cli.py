@@ -3,8 +3,9 @@ import shutil
 
 import pytest
 
-import ankigen.package
+import ankigen.package.apkg
 from ankigen.cli import main
+from conftest import copy_profile
 
 
 def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time, capsys):
@@ -51,7 +52,7 @@ def test_a_failed_build_leaves_the_previous_decks_untouched(good_project, fixed_
 def test_an_error_while_writing_leaves_dist_unchanged(good_project, fixed_time, monkeypatch):
     assert main(["-q", "--root", str(good_project)]) == 0
     before = snapshot(good_project / "dist")
-    real_write = ankigen.package._write_zip
+    real_write = ankigen.package.apkg._write_zip
     written = []
 
     def write_then_fail(path, *args):
@@ -60,7 +61,7 @@ def test_an_error_while_writing_leaves_dist_unchanged(good_project, fixed_time, 
         if len(written) == 2:
             raise OSError("disk full")
 
-    monkeypatch.setattr(ankigen.package, "_write_zip", write_then_fail)
+    monkeypatch.setattr(ankigen.package.apkg, "_write_zip", write_then_fail)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     with pytest.raises(OSError):
         main(["-q", "--root", str(good_project)])
@@ -83,7 +84,16 @@ def test_without_git_or_source_date_epoch_the_build_says_what_to_do(good_project
     assert "set SOURCE_DATE_EPOCH" in capsys.readouterr().err
 
 
+def test_a_folder_without_a_profile_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", "--root", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"ankigen.toml:1: no ankigen.toml in {tmp_path}: run from the project root, pass --root, "
+        "or start a project with `ankigen init DIR`\n"
+    )
+
+
 def test_missing_source_folder_is_a_clear_error(tmp_path, capsys):
+    copy_profile(tmp_path)
     assert main(["check", "--root", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith(f"error: no source folder at {tmp_path}/source")
 

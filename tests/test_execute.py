@@ -9,7 +9,7 @@ import pytest
 from anki.collection import Collection
 
 from ankigen.cli import main
-from ankigen.runner import run_block
+from ankigen.compute.runner import run_block
 from conftest import chapter_text
 from test_end_to_end import import_deck, note_by_id
 

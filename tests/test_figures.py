@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import subprocess
@@ -13,17 +14,26 @@ from pathlib import Path
 import pytest
 
 from ankigen.compute import PINNED_LIBRARIES
+from ankigen.compute.figures import Recipe, generate_figures, load_recipes
 from ankigen.errors import BuildError
-from ankigen.figures import RECIPES, Recipe, default_registry, generate_figures, recipe
-from ankigen.pipeline import ProjectPaths, figures
-from ankigen.recipes.activations import activation_curve
-from ankigen.recipes.label_smoothing import smoothed_targets
-from ankigen.recipes.logarithm import log_curve
-from ankigen.recipes.lr_finder import lr_range_test
-from ankigen.recipes.momentum import moving_averages
-from ankigen.recipes.schedules import one_cycle_schedule
-from ankigen.recipes.softmax import softmax_columns
+from ankigen.pipeline import Project, figures
 from conftest import FIXTURES, PROJECT_ROOT, copy_project
+
+BOOK_RECIPES = load_recipes(PROJECT_ROOT / "books" / "fastbook" / "recipes")
+
+
+def recipe_function(recipe_name: str, function: str):
+    """A helper function from the module that defines a recipe of the fastbook profile."""
+    return getattr(sys.modules[BOOK_RECIPES[recipe_name].function.__module__], function)
+
+
+activation_curve = recipe_function("relu", "activation_curve")
+smoothed_targets = recipe_function("label_smoothing", "smoothed_targets")
+log_curve = recipe_function("log_curve", "log_curve")
+lr_range_test = recipe_function("lr_finder", "lr_range_test")
+moving_averages = recipe_function("momentum_averages", "moving_averages")
+one_cycle_schedule = recipe_function("one_cycle", "one_cycle_schedule")
+softmax_columns = recipe_function("softmax_table", "softmax_columns")
 
 
 class CountingRecipe:
@@ -73,31 +83,38 @@ def test_a_failing_recipe_names_itself_and_leaves_no_file(tmp_path):
 
 
 def test_a_hanging_recipe_is_stopped_with_a_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setattr("ankigen.figures.RECIPE_TIMEOUT_S", 1)
+    monkeypatch.setattr("ankigen.compute.figures.RECIPE_TIMEOUT_S", 1)
     started = time.monotonic()
     with pytest.raises(BuildError, match="figure recipe 'sleepy' did not finish within 1 s"):
         generate_figures(tmp_path, [Recipe("sleepy", ".svg", lambda out, device: time.sleep(30))])
     assert time.monotonic() - started < 10
 
 
-def test_a_recipe_name_defined_twice_is_an_error_naming_both():
-    @recipe("twice-defined")
-    def first(out, device):
-        pass
+def test_a_recipe_name_defined_twice_is_an_error_naming_both(tmp_path):
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("from . import one, two\n")
+    for module in ("one", "two"):
+        (folder / f"{module}.py").write_text(f"from ankigen import recipe\n\n\n@recipe('twice')\ndef {module}(out, device):\n    pass\n")
+    with pytest.raises(BuildError, match=r"'twice' is defined twice: .*one.py:4 and .*two.py:4"):
+        load_recipes(folder)
 
-    try:
-        with pytest.raises(ValueError, match=r"'twice-defined' is defined twice: .*test_figures.py:\d+ and .*test_figures.py:\d+"):
 
-            @recipe("twice-defined")
-            def second(out, device):
-                pass
+def test_a_recipes_folder_that_fails_to_import_names_itself(tmp_path):
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("import no_such_module\n")
+    with pytest.raises(BuildError, match=r"cannot load the figure recipes in .*recipes: ModuleNotFoundError"):
+        load_recipes(folder)
 
-    finally:
-        del RECIPES["twice-defined"]
+
+def test_a_helper_module_of_the_recipes_is_part_of_every_key():
+    plotting = sys.modules[BOOK_RECIPES["relu"].function.__module__.rpartition(".")[0] + ".plotting"]
+    assert all(inspect.getsource(plotting) in item.shared_sources for item in BOOK_RECIPES.values())
 
 
 def test_pinned_library_versions_match_pyproject():
-    dependencies = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    dependencies = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["figures"]
     for name, version in PINNED_LIBRARIES.items():
         assert f"{name}=={version}" in dependencies
 
@@ -193,16 +210,16 @@ def test_cpu_and_gpu_agree_within_tolerance():
 # The committed figures: fresh, reproducible, and cheap when nothing changed.
 
 
-@pytest.mark.parametrize("root", [PROJECT_ROOT, FIXTURES / "good"], ids=["project", "fixture"])
-def test_committed_figures_and_outputs_are_fresh(root):
-    assert [str(p) for p in figures(ProjectPaths.under(root), check_only=True).problems] == []
+@pytest.mark.parametrize("origin", [PROJECT_ROOT, FIXTURES / "good"], ids=["project", "fixture"])
+def test_committed_figures_and_outputs_are_fresh(origin, tmp_path):
+    root = origin if origin == PROJECT_ROOT else copy_project(origin, tmp_path / "copy")
+    assert [str(p) for p in figures(Project.load(root), check_only=True).problems] == []
 
 
 def test_force_regenerates_the_committed_figures_byte_for_byte(tmp_path):
     committed = PROJECT_ROOT / "media/figures"
     manifest = json.loads((committed / "manifest.json").read_text())
-    registry = default_registry()
-    result = generate_figures(tmp_path, [registry[name] for name in manifest], force=True, device="cpu")
+    result = generate_figures(tmp_path, [BOOK_RECIPES[name] for name in manifest], force=True, device="cpu")
     assert sorted(result.regenerated) == sorted(manifest)
     for name, entry in manifest.items():
         assert (tmp_path / entry["file"]).read_bytes() == (committed / entry["file"]).read_bytes(), name

@@ -8,7 +8,8 @@ import pytest
 from pygments.lexer import RegexLexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 
-from ankigen.highlight import _first_character, lexer_for
+from ankigen.render.fast_lexer import _first_character
+from ankigen.render.highlight import lexer_for
 from conftest import PROJECT_ROOT
 
 FENCE_RE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```$", re.M | re.S)
@@ -42,7 +43,7 @@ def test_every_regex_lexer_gives_the_same_tokens_on_mixed_text():
         [
             (STANDARD_LIBRARY / "textwrap.py").read_text()[:600],
             (PROJECT_ROOT / "CONTRIBUTING.md").read_text()[:300],
-            (PROJECT_ROOT / "ankigen" / "card.css").read_text()[:200],
+            (PROJECT_ROOT / "books" / "fastbook" / "card.css").read_text()[:200],
             'echo "$HOME" | grep -E \'^a+\' && x=$((1 + 2)); <b onclick="f()">&amp;</b> {"k": [1, 2.5e3]}',
         ]
     )

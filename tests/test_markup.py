@@ -1,8 +1,9 @@
 import re
 
-from ankigen.cards import Execution
-from ankigen.highlight import highlight_css
-from ankigen.markup import Attachments, Renderer
+from ankigen.model import Execution
+from ankigen.render.highlight import highlight_css
+from ankigen.render.markdown import Attachments, render_markdown
+from ankigen.render.renderer import Renderer
 
 render = Renderer().render
 
@@ -113,10 +114,11 @@ def _fast_path_texts() -> list[tuple[str, Attachments]]:
     import random
 
     from ankigen.errors import Report
-    from ankigen.sources import read_sources
+    from ankigen.profile import load_profile
+    from ankigen.read import read_sources
     from conftest import PROJECT_ROOT
 
-    chapters = read_sources(PROJECT_ROOT / "source", PROJECT_ROOT, Report())
+    chapters = read_sources(PROJECT_ROOT / "source", load_profile(PROJECT_ROOT), Report())
     outputs = {b.code: Execution("out <&> $x$", False) for c in chapters for card in c.cards for b in card.code_blocks if b.runs}
     texts = [(text, Attachments(outputs=outputs)) for c in chapters for card in c.cards for text in (card.question, card.answer)]
     rng = random.Random(0)
@@ -133,19 +135,18 @@ def _fast_path_texts() -> list[tuple[str, Attachments]]:
     return texts
 
 
-def test_the_fast_path_gives_exactly_markdowns_sanitised_html():
-    """Text made of plain paragraphs, math and code skips Markdown and the sanitiser for speed; the
-    result must be what they would make of it."""
-    from ankigen.markup import _render_simple
-    from ankigen.sanitize import sanitize_html
+def test_the_fast_path_gives_exactly_python_markdowns_html():
+    """Text made of plain paragraphs, math and code skips Python-Markdown for speed; once sanitised, as
+    every field is, the result must be exactly what Python-Markdown makes of it."""
+    from ankigen.render.fast_markdown import render_plain
+    from ankigen.render.sanitize import sanitize_html
 
-    renderer = Renderer()
     simple = with_code = with_math = 0
     for text, attachments in _fast_path_texts():
-        fast = _render_simple(text, attachments)
+        fast = render_plain(text, attachments)
         if fast is not None:
             simple += 1
             with_code += '<div class="highlight">' in fast
             with_math += "\\(" in fast or "\\[" in fast
-            assert fast == sanitize_html(renderer.render_markdown(text, attachments)), repr(text)
+            assert sanitize_html(fast) == sanitize_html(render_markdown(text, attachments)), repr(text)
     assert simple > 1000 and with_code > 100 and with_math > 100  # the comparison really exercised each part

@@ -1,4 +1,3 @@
-import itertools
 import sqlite3
 import zipfile
 
@@ -10,24 +9,17 @@ from ankigen import pipeline
 from ankigen.cli import main
 from ankigen.errors import Report
 from ankigen.files import SQLITE_PAGE_SIZE
-from ankigen.media import resolve_media
-from ankigen.notetype import build_note_type
-from ankigen.package import (
-    PARENT_DECK_ID,
-    _guid_for_id,
-    card_tags,
-    insert_notes_and_cards,
-    note_guid,
-    prepare_packaging,
-    source_html,
-)
-from ankigen.sources import read_sources
+from ankigen.package import fast_rows
+from ankigen.package.notes import insert_with_genanki, note_guid
+from ankigen.profile import load_profile
+from ankigen.read import read_sources
+from ankigen.render.media import resolve_media
 from conftest import PROJECT_ROOT, TIMESTAMP, chapter_text, copy_project
 
 
 def read_chapters(root):
     report = Report()
-    chapters = read_sources(root / "source", root, report)
+    chapters = read_sources(root / "source", load_profile(root), report)
     assert report.ok
     return chapters
 
@@ -39,29 +31,27 @@ def test_guid_depends_on_the_card_id_only(make_project):
         chapter_text("## Inserted? {#c05-q02}\n\nNew.\n\n## New wording? {#c05-q01}\n\nNew answer.\n")
     )
     inserted, after = read_chapters(first)[0].cards
-    assert note_guid(after) == note_guid(before)
-    assert note_guid(inserted) != note_guid(before)
+    profile = load_profile(first)
+    assert note_guid(profile, after) == note_guid(profile, before)
+    assert note_guid(profile, inserted) != note_guid(profile, before)
 
 
-def test_guids_are_genankis_for_the_card_id_and_are_made_ahead_while_cards_render(good_project):
+def test_guids_are_genankis_for_the_profiles_namespace_and_the_card_id(good_project):
     cards = [card for chapter in read_chapters(good_project) for card in chapter.cards]
-    _guid_for_id.cache_clear()
-    prepare_packaging(read_chapters(good_project))
-    assert _guid_for_id.cache_info().currsize == len(cards) > 0
+    profile = load_profile(good_project)
     # The formula may never change: a learner's notes are matched by it.
-    assert [note_guid(card) for card in cards] == [genanki.guid_for("fastbook.ankigen", card.id.text) for card in cards]
-    assert _guid_for_id.cache_info().misses == len(cards)  # none left to compute
+    assert [note_guid(profile, card) for card in cards] == [genanki.guid_for("fastbook.ankigen", card.id.text) for card in cards]
 
 
 def test_media_names_are_namespaced_unique_and_follow_content(good_project):
     chapters = read_chapters(good_project)
-    media = resolve_media(chapters, good_project / "media", Report())
+    media = resolve_media(chapters, good_project / "media", "fastbook", Report())
     red = media["c01-q03"]["../media/dot.png"].name
     blue = media["c02-q01"]["../media/diagrams/dot.png"].name
     assert red.startswith("fastbook-dot-") and red.endswith(".png")
     assert blue.startswith("fastbook-dot-") and red != blue
     (good_project / "media/diagrams/dot.png").write_bytes((good_project / "media/dot.png").read_bytes())
-    same = resolve_media(chapters, good_project / "media", Report())
+    same = resolve_media(chapters, good_project / "media", "fastbook", Report())
     assert same["c02-q01"]["../media/diagrams/dot.png"].name == red
 
 
@@ -147,21 +137,15 @@ def test_build_time_comes_from_the_last_commit(good_project, monkeypatch):
 @pytest.mark.parametrize("project", ["fixture", "real deck"])
 def test_note_and_card_rows_are_the_rows_genanki_writes(project, good_project, tmp_path):
     root = good_project if project == "fixture" else copy_project(PROJECT_ROOT, tmp_path / "real")
-    report, rendered = pipeline._render_project(pipeline.ProjectPaths.under(root), None, "cpu")
+    project = pipeline.Project.load(root)
+    report, rendered = pipeline.render_project(project, None, "cpu")
     assert report.ok and rendered
     ours, theirs = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
     for db in (ours, theirs):
         db.executescript(APKG_SCHEMA)
-    insert_notes_and_cards(ours.cursor(), rendered, TIMESTAMP)
-    ids = itertools.count(TIMESTAMP * 1000)
-    for chapter, items in rendered:
-        for item in items:
-            genanki.Note(
-                model=build_note_type(),
-                fields=[item.card.id.text, item.question_html, item.answer_html, source_html(chapter, item.card)],
-                tags=card_tags(chapter, item.card),
-                guid=note_guid(item.card),
-            ).write_to_db(theirs.cursor(), TIMESTAMP, PARENT_DECK_ID + chapter.number, ids)
+    assert fast_rows.usable()
+    fast_rows.insert_notes_and_cards(ours.cursor(), rendered, project.profile, TIMESTAMP)
+    insert_with_genanki(theirs.cursor(), rendered, project.profile, TIMESTAMP)
     for table in ("notes", "cards"):
         expected = theirs.execute(f"select * from {table} order by id").fetchall()
         assert ours.execute(f"select * from {table} order by id").fetchall() == expected

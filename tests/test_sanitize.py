@@ -3,8 +3,9 @@
 import pytest
 
 from ankigen.cli import main
-from ankigen.markup import Attachments, Renderer
-from ankigen.sanitize import sanitize_html
+from ankigen.render.markdown import Attachments
+from ankigen.render.renderer import Renderer
+from ankigen.render.sanitize import sanitize_html
 from conftest import chapter_text
 
 GOOD = "## A fine question? {#c05-q01}\n\nA **fine** answer with `<b>` in code and a [link](https://docs.fast.ai).\n\n"

@@ -1,0 +1,31 @@
+"""Render: the one renderer. Every card field goes Markdown -> HTML -> the sanitiser, on its way to a deck."""
+
+from __future__ import annotations
+
+from .. import speedups
+from . import fast_markdown
+from .markdown import Attachments, render_markdown
+from .sanitize import sanitize_html
+
+
+class Renderer:
+    """Renders card fields; plain text takes the fast path where it is usable (same HTML, a test checks)."""
+
+    def __init__(self) -> None:
+        self.fast = speedups.usable(fast_markdown.TESTED)
+
+    def render(self, text: str, attachments: Attachments = Attachments()) -> str:
+        """Sanitised HTML for a card field."""
+        html = fast_markdown.render_plain(text, attachments) if self.fast else None
+        return sanitize_html(render_markdown(text, attachments) if html is None else html)
+
+    def sanitize(self, html: str) -> str:
+        """HTML made by the engine from escaped pieces (the Source field) passes the same sanitiser."""
+        return sanitize_html(html)
+
+    def render_inline(self, text: str, attachments: Attachments = Attachments()) -> str:
+        """Renders a one-line text (a question) without the wrapping paragraph."""
+        rendered = self.render(text, attachments)
+        if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+            return rendered[3:-4]
+        return rendered

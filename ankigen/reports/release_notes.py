@@ -1,0 +1,67 @@
+"""Release notes: which cards a release adds, changes and retires, compared with an earlier git ref.
+
+The earlier sources are read from git itself (`git archive`), with the same reader as the build.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..check.identity import RETIRED_TAG
+from ..errors import BuildError, Report
+from ..model import Card, Chapter
+from ..profile import Profile
+from ..read import read_sources
+
+
+@dataclass
+class CardChanges:
+    added: list[Card] = field(default_factory=list)
+    changed: list[Card] = field(default_factory=list)
+    retired: list[Card] = field(default_factory=list)
+
+
+def compare_cards(before: list[Chapter], after: list[Chapter]) -> CardChanges:
+    old = {card.id.text: card for chapter in before for card in chapter.cards}
+    changes = CardChanges()
+    for card in (card for chapter in after for card in chapter.cards):
+        previous = old.get(card.id.text)
+        if previous is None:
+            changes.added.append(card)
+        elif RETIRED_TAG in card.tags and RETIRED_TAG not in previous.tags:
+            changes.retired.append(card)
+        elif (card.question, card.answer, card.tags) != (previous.question, previous.answer, previous.tags):
+            changes.changed.append(card)
+    return changes
+
+
+def read_sources_at(profile: Profile, ref: str, source_folder: str = "source") -> list[Chapter]:
+    """The chapters as they were at a git ref (a tag, usually), read with today's profile."""
+    root = profile.root
+    result = subprocess.run(["git", "archive", ref, source_folder], cwd=root, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"cannot read {source_folder}/ at {ref!r}: {result.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory() as scratch, tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+        archive.extractall(scratch, filter="data")
+        return read_sources(Path(scratch) / source_folder, profile, Report())
+
+
+def format_release_notes(profile: Profile, since: str | None, changes: CardChanges) -> str:
+    since_text = f"since {since}" if since else "(first release)"
+    lines = [f"# {profile.deck_name} decks {profile.version}", "", f"Cards {since_text}: {len(changes.added)} added, "
+             f"{len(changes.changed)} changed, {len(changes.retired)} retired."]
+    sections = (
+        ("Added", changes.added),
+        ("Changed", changes.changed),
+        ("Retired (kept in your collection, tagged `retired`; suspend them if you like)", changes.retired),
+    )
+    for title, cards in sections:
+        if cards:
+            lines += ["", f"## {title}", ""] + [f"- `{card.id}` {card.question}" for card in cards]
+    lines += ["", "Import over your previous version with the default options to keep your review progress."]
+    return "\n".join(lines) + "\n"
