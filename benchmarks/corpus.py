@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class SyntheticCard:
     @property
     def card_id(self) -> str:
         return f"c{self.chapter:02d}-x{self.number:04d}"
+
+BOOK = Path(__file__).resolve().parent.parent  # the repository: its profile is the corpus's
 
 
 def make_cards(count: int, seed: int = 0) -> list[SyntheticCard]:
@@ -65,9 +68,12 @@ def _answer(card: SyntheticCard, math_open: str, math_close: str) -> str:
 
 
 def write_ankigen(cards: list[SyntheticCard], root: Path) -> None:
+    """A project with the fastbook profile (its ids, CSS and ID grammar) and synthetic chapters."""
     source = root / "source"
     source.mkdir(parents=True)
     (root / "media").mkdir()
+    shutil.copyfile(BOOK / "ankigen.toml", root / "ankigen.toml")
+    shutil.copytree(BOOK / "books", root / "books", ignore=shutil.ignore_patterns("__pycache__"))
     for chapter in range(1, CHAPTERS + 1):
         body = [f"---\nchapter: {chapter}\ntitle: Synthetic Chapter {chapter}\nnotebook: synthetic_{chapter:02d}.ipynb\n---\n"]
         for card in (c for c in cards if c.chapter == chapter):

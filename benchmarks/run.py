@@ -167,8 +167,9 @@ def run_size(size: int, repeat: int, work: Path, md2anki_max: int) -> dict[str, 
 
 def real_deck_rebuild(repeat: int, work: Path) -> Measurement:
     copy = work / "real-deck"
-    for folder in ("source", "media"):
-        shutil.copytree(ROOT / folder, copy / folder)
+    for folder in ("source", "media", "books"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(ROOT / "ankigen.toml", copy / "ankigen.toml")
     command = [PYTHON, str(ROOT / "build.py"), "-q", "--root", str(copy)]
     measure(command)  # the first build fills the caches
     return median([measure(command) for _ in range(repeat)])

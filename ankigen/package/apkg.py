@@ -58,7 +58,7 @@ def write_apkg_files(
     """Writes each package into folder; equal inputs give equal bytes (ids, zip order and times are fixed).
 
     Every note is written once, into a scratch collection of all chapters, so a note has the same
-    id in every package. A package of fewer chapters copies its notes from there with SQL; SQLite
+    id in every package. Each package copies its notes from there with SQL; SQLite
     and zlib let go of the GIL, so threads spread the copying and compressing over the cores.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -66,7 +66,6 @@ def write_apkg_files(
     if not packages:
         return
     built_on = datetime.fromtimestamp(timestamp, timezone.utc)
-    every_number = [chapter.number for chapter, _ in everything]
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         collection = Path(scratch) / "everything.anki2"
         with _scratch_database(collection) as cursor:
@@ -74,11 +73,11 @@ def write_apkg_files(
             insert_notes_and_cards(cursor, everything, profile, timestamp)
 
         def write_one(package: DeckPackage) -> None:
-            database = collection
-            if [chapter.number for chapter, _ in package.chapters] != every_number:
-                database = Path(scratch) / f"{package.file_name}.anki2"
-                with _scratch_database(database) as cursor:
-                    _copy_collection(cursor, package.chapters, collection, profile, built_on, timestamp)
+            # Every package's database is a copy, rows in id order, so its bytes depend on its rows
+            # alone and not on how the scratch collection was written (genanki or direct rows).
+            database = Path(scratch) / f"{package.file_name}.anki2"
+            with _scratch_database(database) as cursor:
+                _copy_collection(cursor, package.chapters, collection, profile, built_on, timestamp)
             entries = [
                 ("collection.anki2", database),
                 ("media", json.dumps({str(i): m.name for i, m in enumerate(package.media)}).encode()),

@@ -25,15 +25,20 @@ from pygments.token import Error, Whitespace, _TokenType
 from .. import speedups
 
 # Where the private internals above were tested to behave as this module expects.
-TESTED = {"Pygments": ("2.20.0",)}
+TESTED = {"Pygments": ("2.21.0",)}
 TESTED_PYTHON = ((3, 11),)
 _SCOPED_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s"}
 _LARGE_PATTERN = 2000  # characters of a rule's expression: past this, compiling it takes milliseconds
 
 
 def accelerate(lexer: Lexer) -> Lexer:
-    """The lexer, made to find its tokens by combined rules where that is safe and tested."""
-    if speedups.usable(TESTED, TESTED_PYTHON) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
+    """The lexer, made to find its tokens by combined rules where that is tested (else as it is)."""
+    return combine_rules(lexer) if speedups.usable(TESTED, TESTED_PYTHON) else lexer
+
+
+def combine_rules(lexer: Lexer) -> Lexer:
+    """The lexer finding its tokens by combined rules, if it is a plain RegexLexer (tests call this directly)."""
+    if type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
         states = _States(lexer._tokens)  # per instance: some lexers set their own rules
         lexer.get_tokens_unprocessed = functools.partial(_tokens_by_combined_rules, lexer, states)
     return lexer
