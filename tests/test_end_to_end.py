@@ -10,7 +10,7 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 from anki.scheduler.v3 import CardAnswer
 
-from ankigen import __version__
+from ankigen.profile import load_profile
 from ankigen.cli import main
 
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
@@ -51,7 +51,7 @@ def test_deck_imports_with_notes_decks_tags_and_media(good_project, monkeypatch,
     names = sorted(d.name for d in collection.decks.all_names_and_ids())
     assert names == ["Default", "fastbook", "fastbook::01 First Steps", "fastbook::02 Second Steps"]
     chapter_deck = collection.decks.by_name("fastbook::01 First Steps")
-    assert f"Deck version {__version__}" in chapter_deck["desc"]
+    assert f"Deck version {load_profile(good_project).version}" in chapter_deck["desc"]
     assert len(collection.find_cards('"deck:fastbook::01 First Steps"')) == 4
 
     assert note_by_id(collection, "c01-q02").tags == ["code", "fastbook::ch01", "python"]

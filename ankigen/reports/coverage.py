@@ -1,7 +1,7 @@
 """Report: how much of each chapter's items have cards: covered, excluded (and why), missing.
 
-Computed from the card IDs alone, for each kind of item the profile counts (for fastbook, the
-questionnaire and the further-research items).
+Computed from the card IDs alone, for each kind of item the profile counts (e.g. a book's
+end-of-chapter questions).
 """
 
 from __future__ import annotations
