@@ -5,6 +5,7 @@ Problems inside one file (syntax, metadata, IDs) are found while reading, by `re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -122,8 +123,10 @@ def _check_titles(chapters: list[Chapter], report: Report) -> None:
             report.error(chapter.location, f"title {chapter.title!r} contains '::', which would make a deck inside a deck: use ':' or '-'")
 
 
-# Prose characters that can produce markup the sanitiser might change: raw HTML, entities, links.
-_MARKUP_CHARACTERS = ("<", "&", "[")
+# What in prose can produce markup the sanitiser might change: raw HTML and autolinks, entities,
+# inline and reference links. Code (fenced blocks and spans) is escaped whole, so it is left out.
+_MARKUP_SIGNS = ("<", "&", "](", "][", "]:")
+_CODE_RE = re.compile(r"^(`{3,}|~{3,}).*?^\1|(`+).*?\2", re.M | re.S)
 _IMAGE = "markdown-image.png"  # the media name Markdown images get while checking: any other <img> is raw HTML
 
 
@@ -135,7 +138,7 @@ def check_card_html(chapters: list[Chapter], report: Report) -> None:
 
     for chapter in chapters:
         for card in chapter.cards:
-            if not any(c in text for text in (card.question, card.answer) for c in _MARKUP_CHARACTERS):
+            if not any(_may_hold_markup(text) for text in (card.question, card.answer)):
                 continue
             attachments = Attachments(
                 image_names={image.src: _IMAGE for image in card.images},  # the files are checked by resolve_media
@@ -144,6 +147,13 @@ def check_card_html(chapters: list[Chapter], report: Report) -> None:
             for text in (card.question, card.answer):
                 for message, needles in html_problems(render_markdown(text, attachments), frozenset([_IMAGE])):
                     report.error(_find(card, needles), message)
+
+
+def _may_hold_markup(text: str) -> bool:
+    if not any(sign in text for sign in _MARKUP_SIGNS):
+        return False
+    prose = _CODE_RE.sub("", text) if "`" in text or "~~~" in text else text
+    return any(sign in prose for sign in _MARKUP_SIGNS)
 
 
 def _find(card: Card, needles: tuple[str, ...]) -> Location:
