@@ -95,7 +95,6 @@ def check(project: Project, recipes: Mapping[str, Recipe] | None = None) -> Chec
 
 def build(project: Project, environ: Mapping[str, str] = os.environ, recipes: Mapping[str, Recipe] | None = None, device: str = "auto") -> Report:
     from .package import write_packages
-    from .render import render_chapters
 
     checked = _read_and_check(project, recipes)
     if not checked.report.ok:
@@ -106,11 +105,9 @@ def build(project: Project, environ: Mapping[str, str] = os.environ, recipes: Ma
     if _dist_is_current(project.dist, stamp):
         log.info("Nothing changed since the last build: dist/ is up to date")
         return checked.report
-    outputs = _compute(checked, project, force=False, device=device)
-    checked.media = resolve_media(checked.chapters, project.media, project.profile.media_prefix, checked.report)
+    rendered = _compute_and_render(checked, project, device, fingerprint)
     if not checked.report.ok:
         return checked.report
-    rendered = render_chapters(checked.chapters, checked.media, outputs, project.profile, fingerprint, project.render_cache)
     files = write_packages(rendered, project.profile, project.dist, timestamp, fingerprint)
     _record_build(project.dist, stamp, files)
     return checked.report
@@ -131,18 +128,12 @@ def preview(project: Project, recipes: Mapping[str, Recipe] | None = None, devic
 def render_project(
     project: Project, recipes: Mapping[str, Recipe] | None = None, device: str = "auto"
 ) -> tuple[Report, list[tuple[Chapter, list[RenderedCard]]]]:
-    """Read, check, compute what is stale and render: what build and preview share."""
-    from .render import render_chapters
-
+    """Read, check, compute what is stale and render (what preview shows)."""
     checked = _read_and_check(project, recipes)
     if not checked.report.ok:
         return checked.report, []
-    outputs = _compute(checked, project, force=False, device=device)
-    checked.media = resolve_media(checked.chapters, project.media, project.profile.media_prefix, checked.report)
-    if not checked.report.ok:
-        return checked.report, []
-    fingerprint = output_fingerprint(project.profile)
-    return checked.report, render_chapters(checked.chapters, checked.media, outputs, project.profile, fingerprint, project.render_cache)
+    rendered = _compute_and_render(checked, project, device, output_fingerprint(project.profile))
+    return checked.report, rendered
 
 
 def figures(project: Project, recipes: Mapping[str, Recipe] | None = None, *, force: bool = False, device: str = "auto", check_only: bool = False) -> Report:
@@ -211,6 +202,17 @@ def _read_and_check(project: Project, recipes: Mapping[str, Recipe] | None = Non
     checked = CheckResult(chapters, report, recipes)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), project.source.name)
     return checked
+
+
+def _compute_and_render(checked: CheckResult, project: Project, device: str, fingerprint: str) -> list[tuple[Chapter, list[RenderedCard]]]:
+    """Stale figures and outputs computed, media resolved, every card rendered; [] after a problem."""
+    from .render import render_chapters
+
+    outputs = _compute(checked, project, force=False, device=device)
+    checked.media = resolve_media(checked.chapters, project.media, project.profile.media_prefix, checked.report)
+    if not checked.report.ok:
+        return []
+    return render_chapters(checked.chapters, checked.media, outputs, project.profile, fingerprint, project.render_cache)
 
 
 def _timestamp(project: Project, environ: Mapping[str, str]) -> int:

@@ -125,7 +125,8 @@ class _Validator:
         self.problems: list[Problem] = []
 
     def profile(self) -> Profile:
-        book, deck, note, source, cards = (self._table(name) for name in ("book", "deck", "note_type", "source", "cards"))
+        book, deck, note, cards = (self._table(name) for name in ("book", "deck", "note_type", "cards"))
+        source = self._table("source") if "source" in self.data else {}  # optional: no source link
         deck_name = self._name(deck, "deck", "name")
         values = dict(
             path=self.path,
