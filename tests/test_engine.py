@@ -1,6 +1,7 @@
 """The engine knows no particular book: every name, id and URL of fastbook lives in its profile."""
 
 import re
+import shutil
 
 import pytest
 
@@ -50,3 +51,12 @@ def test_each_profile_problem_is_reported_at_its_line(case, tmp_path):
     assert expected in [str(p) for p in error.value.problems] or any(str(p).startswith(expected) for p in error.value.problems), [
         str(p) for p in error.value.problems
     ]
+
+
+def test_a_profile_without_a_source_link_needs_only_chapter_and_title(tmp_path):
+    text = (PROJECT_ROOT / "ankigen.toml").read_text()
+    start, end = text.index("[source]"), text.index("[cards]")
+    (tmp_path / "ankigen.toml").write_text(text[:start] + text[end:])
+    shutil.copytree(PROJECT_ROOT / "books", tmp_path / "books")
+    profile = load_profile(tmp_path)
+    assert profile.link is None and profile.front_matter_keys == ("chapter", "title")
