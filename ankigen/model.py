@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import Location
 
+
 @dataclass(frozen=True)
 class CardId:
     """A card's permanent ID, taken apart by the profile's ID grammar (e.g. c05-q13)."""

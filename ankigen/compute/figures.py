@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import cache_key, resolve_device, warn_about_unpinned_libraries
 from ..errors import BuildError
 from ..files import file_matches, file_sha256, read_json_or_empty, write_atomically
+from . import cache_key, resolve_device, warn_about_unpinned_libraries
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ..model import CodeBlock
 from ..errors import Location
+from ..model import CodeBlock
 
 FENCE_OPEN_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 

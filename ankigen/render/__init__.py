@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from ..model import Card, Chapter, Execution
 from ..profile import Profile
+from ..wording import plural
 from .cache import RenderCache, RenderJob
 from .media import MediaFile
-from ..wording import plural
 
 log = logging.getLogger(__name__)
 
