@@ -106,6 +106,57 @@ BAD_SOURCES = {
         chapter_text("## A question? {#c05-q01 tags=two words}\n\nAnswer.\n"),
         ["source/05_bad.md:7: cannot read {#c05-q01 tags=two words}: write {#<card ID>} or {#<card ID> tags=a,b}"],
     ),
+    # Characters and numbers from elsewhere than ASCII, and characters no Anki field may hold.
+    "superscript chapter number": (
+        chapter_text("## Q? {#c05-q01}\n\nA.\n").replace("chapter: 5", "chapter: \u00b2"),
+        ["source/05_bad.md:2: 'chapter' must be a whole number, not '\u00b2'"],
+    ),
+    "Arabic-Indic digits in an ID": (
+        chapter_text("## Q? {#c05-x\u0669\u0661}\n\nA.\n"),
+        ["source/05_bad.md:7: malformed card ID 'c05-x\u0669\u0661': use cNN-qNN, cNN-qNNa, cNN-rNN or cNN-xNN (see CONTRIBUTING.md)"],
+    ),
+    "field separator": (
+        chapter_text("## Q? {#c05-q01}\n\nA\x1fB.\n"),
+        ["source/05_bad.md:9: control character U+001F in this line: delete it (cards hold text, tabs and line breaks only)"],
+    ),
+    "NUL in code": (
+        chapter_text("## Q? {#c05-q01}\n\n```python\nx = '\x00'\n```\n"),
+        ["source/05_bad.md:10: control character U+0000 in this line: delete it (cards hold text, tabs and line breaks only)"],
+    ),
+    "form feed keeps later line numbers": (
+        chapter_text("## Q? {#c05-q01}\n\nA\x0c.\n\n## Q? {#c05-q01}\n\nB.\n"),
+        [
+            "source/05_bad.md:9: control character U+000C in this line: delete it (cards hold text, tabs and line breaks only)",
+            "source/05_bad.md:11: duplicate card ID c05-q01 (first used at source/05_bad.md:7): give this card a new ID",
+        ],
+    ),
+    "line separator keeps later line numbers": (
+        chapter_text("## Q? {#c05-q01}\n\nA\u2028B.\n\n## Q? {#c05-q01}\n\nB.\n"),
+        [
+            "source/05_bad.md:9: control character U+2028 in this line: delete it (cards hold text, tabs and line breaks only)",
+            "source/05_bad.md:11: duplicate card ID c05-q01 (first used at source/05_bad.md:7): give this card a new ID",
+        ],
+    ),
+    "Anki sound tag": (
+        chapter_text("## Q? {#c05-q01}\n\nListen: [sound:x.mp3]\n"),
+        ["source/05_bad.md:9: '[sound:' is Anki's own markup (it plays sound or speech): write it as `[sound:` text some other way, e.g. with a space after '['"],
+    ),
+    "Anki text-to-speech tag": (
+        chapter_text("## Q? {#c05-q01}\n\n[anki:tts lang=en_US]hello[/anki:tts]\n"),
+        ["source/05_bad.md:9: '[anki:' is Anki's own markup (it plays sound or speech): write it as `[anki:` text some other way, e.g. with a space after '['"],
+    ),
+    "timeout in other digits": (
+        chapter_text("## Q? {#c05-q01}\n\n```python run timeout=\u00b2\nprint(1)\n```\n"),
+        ["source/05_bad.md:9: timeout must be a whole number of seconds from 1 to 3600, e.g. timeout=120"],
+    ),
+    "timeout too large": (
+        chapter_text("## Q? {#c05-q01}\n\n```python run timeout=999999999999\nprint(1)\n```\n"),
+        ["source/05_bad.md:9: timeout must be a whole number of seconds from 1 to 3600, e.g. timeout=120"],
+    ),
+    "a heading with a long run of spaces": (
+        chapter_text("## a" + " " * 80_000 + "b {#c05-x90}\n\nA.\n\n## no id" + " " * 80_000 + "\n\nB.\n"),
+        ["source/05_bad.md:11: card has no ID: end the heading with {#c05-q01}"],
+    ),
 }
 
 

@@ -74,7 +74,7 @@ def test_a_hanging_block_fails_the_build_instead_of_hanging_it(make_project, cap
         ("python run fast", "unknown code block option 'fast': use run, raises, timeout=<seconds>"),
         ("python raises", "'raises' and 'timeout=' only apply to blocks marked 'run'"),
         ("text run", "only python blocks can run, not 'text'"),
-        ("python run timeout=soon", "timeout must be a whole number of seconds, e.g. timeout=120"),
+        ("python run timeout=soon", "timeout must be a whole number of seconds from 1 to 3600, e.g. timeout=120"),
     ],
 )
 def test_bad_block_options_are_reported_by_check(make_project, capsys, fence, message):

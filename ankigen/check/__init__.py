@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..compute.execute import RUN_OPTIONS, block_timeout
+from ..compute.execute import MAX_TIMEOUT_S, RUN_OPTIONS, block_timeout
 from ..compute.figures import Recipe
 from ..errors import Location, Report
 from ..model import Card, Chapter, Execution
@@ -87,7 +87,7 @@ def check_code_options(chapters: list[Chapter], report: Report) -> None:
                 if block.runs and block.language != "python":
                     report.error(block.location, f"only python blocks can run, not {block.language!r}")
                 if block.runs and block_timeout(block) is None:
-                    report.error(block.location, "timeout must be a whole number of seconds, e.g. timeout=120")
+                    report.error(block.location, f"timeout must be a whole number of seconds from 1 to {MAX_TIMEOUT_S}, e.g. timeout=120")
 
 
 def check_figure_references(

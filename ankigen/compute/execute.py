@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ _RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8
 
 CACHE_VERSION = 1
 DEFAULT_TIMEOUT_S = 60
+MAX_TIMEOUT_S = 3600
 # The options a fence may carry after its language (see CONTRIBUTING.md).
 RUN_OPTIONS = ("run", "raises", "timeout=<seconds>")
 
@@ -58,7 +60,7 @@ def block_timeout(block: CodeBlock) -> int | None:
     for option in block.options:
         if option.startswith("timeout="):
             value = option.removeprefix("timeout=")
-            return int(value) if value.isdigit() and int(value) > 0 else None
+            return int(value) if re.fullmatch(r"[0-9]{1,6}", value) and 0 < int(value) <= MAX_TIMEOUT_S else None
     return DEFAULT_TIMEOUT_S
 
 

@@ -23,7 +23,6 @@ EXCLUDE_KEY_RE = re.compile(r"^exclude\s+(?P<item>[a-z]\d{2,4})$", re.ASCII)  # 
 INDENTED_FENCE_RE = re.compile(r"^\s+(`{3,}|~{3,})")
 CARD_HEADING_RE = re.compile(r"^##(?!#)(?P<space>\s*)(?P<text>.*)$")
 CHAPTER_HEADING_RE = re.compile(r"^#(?!#)\s")
-HEADING_ATTRS_RE = re.compile(r"^(?P<question>.*?)\s*\{(?P<attrs>[^{}]*)\}\s*$")
 ATTRS_RE = re.compile(r"^#(?P<id>\S+)(?:\s+tags=(?P<tags>\S*))?$")
 TAG_RE = re.compile(r"^[\w:-]+$")
 # An image target may hold one level of parentheses.
@@ -48,7 +47,8 @@ def read_chapter(path: Path, profile: Profile, report: Report) -> Chapter | None
     text = _decode(path.read_bytes(), shown_path, report)
     if text is None:
         return None
-    lines = text.splitlines()
+    lines = _split_lines(text)
+    _check_characters(lines, shown_path, report)
     file_match = FILE_NAME_RE.match(path.name)
     if not file_match:
         report.error(
@@ -66,6 +66,27 @@ def read_chapter(path: Path, profile: Profile, report: Report) -> Chapter | None
         return None
     chapter.cards = cards
     return chapter
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines as editors number them: only line feeds (and CR, CRLF) end a line, not a form feed or U+2028."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+# Characters no field may hold: Anki's field separator and other controls make the package unimportable
+# (tabs are fine); the line and paragraph separators move line numbers in some editors.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+# Anki's own markup plays sounds and speech wherever a field holds it, code included.
+_ANKI_MARKUP_RE = re.compile(r"\[(?:sound|anki):", re.IGNORECASE)
+
+
+def _check_characters(lines: list[str], shown_path: str, report: Report) -> None:
+    for number, line in enumerate(lines, start=1):
+        if found := _CONTROL_RE.search(line):
+            report.error(Location(shown_path, number), f"control character U+{ord(found[0]):04X} in this line: delete it (cards hold text, tabs and line breaks only)")
+        if found := _ANKI_MARKUP_RE.search(line):
+            report.error(Location(shown_path, number), f"{found[0]!r} is Anki's own markup (it plays sound or speech): write it as `{found[0]}` text some other way, e.g. with a space after '['")
 
 
 def _decode(data: bytes, shown_path: str, report: Report) -> str | None:
@@ -142,7 +163,7 @@ def _make_chapter(
             continue
         value, line_no = metadata[key]
         if key == "chapter":
-            if not value.isdigit():
+            if not re.fullmatch(r"[0-9]{1,4}", value):
                 report.error(Location(shown_path, line_no), f"'{key}' must be a whole number, not {value!r}")
                 ok = False
                 continue
@@ -278,16 +299,16 @@ class _CardReader:
         self.current = _PendingCard(line_no)
         if not heading["space"]:
             self._error(line_no, "put a space after '##' in a card heading")
-        parsed = HEADING_ATTRS_RE.match(heading["text"])
-        if parsed is None or not parsed["attrs"].strip().startswith("#"):
+        parsed = _split_heading(heading["text"])
+        if parsed is None or not parsed[1].strip().startswith("#"):
             example = self.profile.example_id(self.chapter_number or 1)
             self._error(line_no, f"card has no ID: end the heading with {{#{example}}}")
             self.current.question = heading["text"].strip()
             return
-        self.current.question = parsed["question"].strip()
-        attrs = ATTRS_RE.match(parsed["attrs"].strip())
+        self.current.question, attribute_text = parsed
+        attrs = ATTRS_RE.match(attribute_text.strip())
         if attrs is None:
-            self._error(line_no, f"cannot read {{{parsed['attrs']}}}: write {{#<card ID>}} or {{#<card ID> tags=a,b}}")
+            self._error(line_no, f"cannot read {{{attribute_text}}}: write {{#<card ID>}} or {{#<card ID> tags=a,b}}")
             return
         self.current.card_id = self._parse_id(attrs["id"], line_no)
         self.current.tags = self._parse_tags(attrs["tags"], line_no)
@@ -367,6 +388,17 @@ class _CardReader:
                 code_blocks=pending.code_blocks,
             )
         )
+
+
+def _split_heading(text: str) -> tuple[str, str] | None:
+    """'Question? {#c05-q01 tags=a}' -> ('Question?', '#c05-q01 tags=a'); None without a final {…}.
+
+    Found from the end in one pass: a regular expression would take time quadratic in a long run of spaces."""
+    stripped = text.rstrip()
+    start = stripped.rfind("{")
+    if not stripped.endswith("}") or start < 0 or "}" in stripped[start + 1 : -1]:
+        return None
+    return stripped[:start].strip(), stripped[start + 1 : -1]
 
 
 @dataclass

@@ -17,7 +17,7 @@ def build_timestamp(root: Path, environ: Mapping[str, str]) -> tuple[int, str]:
     """Returns (seconds since the epoch, where it came from): SOURCE_DATE_EPOCH, else the last commit."""
     if "SOURCE_DATE_EPOCH" in environ:
         value = environ["SOURCE_DATE_EPOCH"].strip()
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise BuildError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, not {value!r}")
         return int(value), "SOURCE_DATE_EPOCH"
     try:
@@ -26,7 +26,7 @@ def build_timestamp(root: Path, environ: Mapping[str, str]) -> tuple[int, str]:
         )
     except FileNotFoundError:
         result = None
-    if result is None or result.returncode != 0 or not result.stdout.strip().isdigit():
+    if result is None or result.returncode != 0 or not result.stdout.strip().isascii() or not result.stdout.strip().isdigit():
         raise BuildError(
             "cannot tell the build time: build inside a git checkout with at least one commit, "
             "or set SOURCE_DATE_EPOCH (e.g. SOURCE_DATE_EPOCH=$(date +%s))"
