@@ -153,6 +153,18 @@ BAD_SOURCES = {
         chapter_text("## Q? {#c05-q01}\n\n```python run timeout=999999999999\nprint(1)\n```\n"),
         ["source/05_bad.md:9: timeout must be a whole number of seconds from 1 to 3600, e.g. timeout=120"],
     ),
+    "HTML in the notebook": (
+        chapter_text("## Q? {#c05-q01}\n\nA.\n").replace("notebook: 05_pet_breeds.ipynb", "notebook: <img src=x onerror=alert(1)>"),
+        ["source/05_bad.md:4: 'notebook' names a file for the source link: use letters, digits, '.', '-', '_' and '/' only, not '<img src=x onerror=alert(1)>'"],
+    ),
+    "HTML in the title": (
+        chapter_text("## Q? {#c05-q01}\n\nA.\n").replace("title: Image Classification", "title: <img src=x onerror=alert(1)>"),
+        ["source/05_bad.md:3: 'title' must be plain text, without '<' or '>': it names the deck and stands in its description"],
+    ),
+    "a deck level in the title": (
+        chapter_text("## Q? {#c05-q01}\n\nA.\n").replace("title: Image Classification", "title: A::B"),
+        ["source/05_bad.md:3: title 'A::B' contains '::', which would make a deck inside a deck: use ':' or '-'"],
+    ),
     "a heading with a long run of spaces": (
         chapter_text("## a" + " " * 80_000 + "b {#c05-x90}\n\nA.\n\n## no id" + " " * 80_000 + "\n\nB.\n"),
         ["source/05_bad.md:11: card has no ID: end the heading with {#c05-q01}"],

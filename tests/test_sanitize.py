@@ -11,6 +11,18 @@ from conftest import chapter_text
 GOOD = "## A fine question? {#c05-q01}\n\nA **fine** answer with `<b>` in code and a [link](https://docs.fast.ai).\n\n"
 
 HOSTILE = {
+    "TeX link": (
+        "$\\href{javascript:alert(1)}{x}$",
+        "TeX command \\href is not allowed: in math it could link, style or load something in learners' Anki",
+    ),
+    "TeX style loading a URL": (
+        "$$\\style{background:url(https://example.com/t)}{x}$$",
+        "TeX command \\style is not allowed: in math it could link, style or load something in learners' Anki",
+    ),
+    "TeX html attribute": (
+        "$\\htmlData{x=1}{y}$",
+        "TeX command \\htmlData is not allowed: in math it could link, style or load something in learners' Anki",
+    ),
     "script tag": (
         "<script>alert(1)</script>",
         "HTML tag <script> is not allowed in cards (scripts, frames, embeds and styles could reach every learner)",
@@ -86,10 +98,14 @@ def test_harmless_inline_html_is_allowed(make_project, capsys):
 
 
 def test_the_sanitiser_strips_everything_hostile_even_if_check_were_skipped():
-    rendered = Renderer().render("\n\n".join(hostile for hostile, _ in HOSTILE.values()))
-    clean = sanitize_html(rendered)
+    html_cases = [hostile for name, (hostile, _) in HOSTILE.items() if not name.startswith("TeX")]
+    clean = sanitize_html(Renderer().render("\n\n".join(html_cases)))
     for needle in ("<script", "<iframe", "<embed", "<style", "onmouseover", "onerror", "javascript:", "https://example.com", "@import", "/etc/"):
         assert needle not in clean, needle
+    tex = sanitize_html(Renderer().render("\n\n".join(hostile for name, (hostile, _) in HOSTILE.items() if name.startswith("TeX"))))
+    assert tex.count("\\(") + tex.count("\\[") == 3  # still math, but with no command that writes HTML
+    for needle in ("\\href", "\\style", "\\htmlData"):
+        assert needle not in tex, needle
 
 
 def test_the_sanitiser_keeps_what_cards_are_made_of():

@@ -22,7 +22,6 @@ def check_chapters(chapters: list[Chapter], report: Report) -> None:
     _check_code_languages(chapters, report)
     check_code_options(chapters, report)
     _check_exclusions_have_no_cards(chapters, report)
-    _check_titles(chapters, report)
 
 
 def _check_unique_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -116,13 +115,6 @@ def _check_exclusions_have_no_cards(chapters: list[Chapter], report: Report) -> 
                 )
 
 
-def _check_titles(chapters: list[Chapter], report: Report) -> None:
-    """A title names a deck: '::' would nest another deck inside it."""
-    for chapter in chapters:
-        if "::" in chapter.title:
-            report.error(chapter.location, f"title {chapter.title!r} contains '::', which would make a deck inside a deck: use ':' or '-'")
-
-
 # What in prose can produce markup the sanitiser might change: raw HTML and autolinks, entities,
 # inline and reference links. Code (fenced blocks and spans) is escaped whole, so it is left out.
 _MARKUP_SIGNS = ("<", "&", "](", "][", "]:")
@@ -134,11 +126,11 @@ def check_card_html(chapters: list[Chapter], report: Report) -> None:
     """Renders each card that could hold markup as the renderer does, before sanitising, and reports
     at its line everything the sanitiser would remove: the same allowlist decides both."""
     from ..render.markdown import Attachments, render_markdown
-    from ..render.sanitize import html_problems
+    from ..render.sanitize import TEX_FORBIDDEN_RE, html_problems
 
     for chapter in chapters:
         for card in chapter.cards:
-            if not any(_may_hold_markup(text) for text in (card.question, card.answer)):
+            if not any(_may_hold_markup(text) or TEX_FORBIDDEN_RE.search(text) for text in (card.question, card.answer)):
                 continue
             attachments = Attachments(
                 image_names={image.src: _IMAGE for image in card.images},  # the files are checked by resolve_media

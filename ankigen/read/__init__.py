@@ -171,6 +171,9 @@ def _make_chapter(
         elif not value:
             report.error(Location(shown_path, line_no), f"'{key}' must not be empty")
             ok = False
+        elif problem := _value_problem(key, value):
+            report.error(Location(shown_path, line_no), problem)
+            ok = False
         else:
             values[key] = value
     if "chapter" in values:
@@ -195,6 +198,22 @@ def _make_chapter(
         path=path,
         location=Location(shown_path, 1),
     )
+
+
+# A value the source link names is part of a URL: a file name or path, nothing that could leave it.
+_LINK_VALUE_RE = re.compile(r"[A-Za-z0-9_.\-/]+")
+
+
+def _value_problem(key: str, value: str) -> str | None:
+    if key == "title":
+        if "<" in value or ">" in value:
+            return "'title' must be plain text, without '<' or '>': it names the deck and stands in its description"
+        if "::" in value:
+            return f"title {value!r} contains '::', which would make a deck inside a deck: use ':' or '-'"
+        return None
+    if not _LINK_VALUE_RE.fullmatch(value) or ".." in value.split("/"):
+        return f"'{key}' names a file for the source link: use letters, digits, '.', '-', '_' and '/' only, not {value!r}"
+    return None
 
 
 def _check_exclusions(exclusions: list[Exclusion], chapter: Chapter, profile: Profile, report: Report) -> dict[str, Exclusion]:

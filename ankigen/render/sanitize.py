@@ -41,10 +41,13 @@ MEDIA_NAME_RE = re.compile(r"^[\w.-]+$")
 # In CSS: what could fetch a resource or run code, in any browser a learner's Anki may use.
 _CSS_FORBIDDEN_RE = re.compile(r"@import|url\s*\(|expression\s*\(|javascript:|behavior\s*:|-moz-binding|</", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# TeX commands that make MathJax (as Anki configures it) write links, styles, classes or ids, or
+# load fonts and extensions. Outside math they are plain text, so they are defused everywhere.
+TEX_FORBIDDEN_RE = re.compile(r"\\(?:href|style|class|cssId|unicode|require|bbox|data|html[A-Za-z]*)(?![A-Za-z])")
 
 
 def sanitize_html(html: str) -> str:
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -54,6 +57,8 @@ def sanitize_html(html: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
+    # Without its backslash a forbidden command is a word: MathJax shows it and runs nothing.
+    return TEX_FORBIDDEN_RE.sub(lambda command: command[0][1:], clean) if "\\" in clean else clean
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -117,6 +122,10 @@ class _ProblemFinder(HTMLParser):
                 self._add(problem, where, value[:40])
             elif attribute == "style" and (problem := _style_problem(value)):
                 self._add(problem, where, "style")
+
+    def handle_data(self, data: str) -> None:
+        for command in TEX_FORBIDDEN_RE.finditer(data):
+            self._add(f"TeX command {command[0]} is not allowed: in math it could link, style or load something in learners' Anki", command[0])
 
     def _add(self, message: str, *needles: str) -> None:
         self.problems.append((message, needles))
