@@ -38,7 +38,10 @@ BAD_SOURCES = {
     ),
     "unclosed code fence": (
         chapter_text("## A question? {#c05-q01}\n\n```python\nx = 1\n## Not a card {#c05-q02}\n"),
-        ["source/05_bad.md:9: code fence opened here is never closed: add a closing ``` line"],
+        [
+            "source/05_bad.md:9: code fence opened here is never closed: add a closing ``` line",
+            "source/05_bad.md:11: a card heading inside the code block opened at line 9: close that block with a ``` line above this heading",
+        ],
     ),
     "unknown code language": (
         chapter_text("## A question? {#c05-q01}\n\n```pythn\nx = 1\n```\n"),
@@ -164,6 +167,22 @@ BAD_SOURCES = {
     "a deck level in the title": (
         chapter_text("## Q? {#c05-q01}\n\nA.\n").replace("title: Image Classification", "title: A::B"),
         ["source/05_bad.md:3: title 'A::B' contains '::', which would make a deck inside a deck: use ':' or '-'"],
+    ),
+    # Silent loss: a card swallowed by an unclosed fence, or merged by a heading one level too deep.
+    "unclosed plain fence before the next card": (
+        chapter_text("## Q? {#c05-q01}\n\n```text\nplain\n\n## Next? {#c05-q02}\n\n```python\nx = 1\n```\n"),
+        ["source/05_bad.md:12: a card heading inside the code block opened at line 9: close that block with a ``` line above this heading"],
+    ),
+    "unclosed run fence before the next card": (
+        chapter_text("## Q? {#c05-q01}\n\n```python run\nprint(1)\n\n## Next? {#c05-q02}\n\nA.\n"),
+        [
+            "source/05_bad.md:9: code fence opened here is never closed: add a closing ``` line",
+            "source/05_bad.md:12: a card heading inside the code block opened at line 9: close that block with a ``` line above this heading",
+        ],
+    ),
+    "a card heading one level too deep": (
+        chapter_text("## Q? {#c05-q01}\n\nA.\n\n### Next? {#c05-q02}\n\nB.\n"),
+        ["source/05_bad.md:11: a card heading starts with exactly '## ': this one would merge into the card above"],
     ),
     "a heading with a long run of spaces": (
         chapter_text("## a" + " " * 80_000 + "b {#c05-x90}\n\nA.\n\n## no id" + " " * 80_000 + "\n\nB.\n"),

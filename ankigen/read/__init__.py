@@ -254,6 +254,12 @@ class _CardReader:
                     fence.block.code = "\n".join(fence.code_lines)
                     fence = None
                 else:
+                    if line.startswith("#") and self._looks_like_card_heading(line):
+                        self._error(
+                            line_no,
+                            f"a card heading inside the code block opened at line {fence.block.location.line}: "
+                            f"close that block with a {fence.marker} line above this heading",
+                        )
                     fence.code_lines.append(line)
                 self._add_line(line, line_no)
                 continue
@@ -263,6 +269,8 @@ class _CardReader:
                 fence = _OpenFence(opening["fence"], self._open_code_block(opening["info"], line_no))
                 self._add_line(line, line_no)
                 continue
+            if first == "#" and line.startswith("###") and self._looks_like_card_heading(line):
+                self._error(line_no, "a card heading starts with exactly '## ': this one would merge into the card above")
             heading = CARD_HEADING_RE.match(line) if first == "#" else None
             if heading:
                 self._start_card(heading, line_no)
@@ -287,6 +295,12 @@ class _CardReader:
             )
         self._finish_card()
         return self.cards
+
+    def _looks_like_card_heading(self, line: str) -> bool:
+        """A heading line that ends in {#ID} with an ID of the profile's grammar (in code, or with ###)."""
+        parsed = _split_heading(line.lstrip("#"))
+        attrs = ATTRS_RE.match(parsed[1].strip()) if parsed else None
+        return attrs is not None and self.profile.id_pattern.match(attrs["id"]) is not None
 
     def _error(self, line_no: int, message: str) -> None:
         self.report.error(Location(self.path, line_no), message)
