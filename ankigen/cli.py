@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
         print(err, file=sys.stderr)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
+    except OSError as err:  # the machine's fault, not the sources': a full disk, a read-only dist/
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: {err.strerror or err}{where}: nothing was changed in dist/", file=sys.stderr)
     return 1
 
 

@@ -22,7 +22,7 @@ from .check.identity import check_identity, lock_identity, unlocked_ids
 from .compute.execute import execute_blocks
 from .compute.figures import Recipe, generate_figures, load_recipes
 from .errors import BuildError, Report
-from .files import file_matches, read_json_or_empty, write_atomically
+from .files import exclusive, file_matches, read_json_or_empty, write_atomically
 from .fingerprint import output_fingerprint
 from .model import Chapter, Execution
 from .profile import Profile, load_profile
@@ -99,17 +99,18 @@ def build(project: Project, environ: Mapping[str, str] = os.environ, recipes: Ma
     checked = _read_and_check(project, recipes)
     if not checked.report.ok:
         return checked.report
-    timestamp = _timestamp(project, environ)
-    fingerprint = output_fingerprint(project.profile)
-    stamp = _input_stamp(project, fingerprint, timestamp)
-    if _dist_is_current(project.dist, stamp):
-        log.info("Nothing changed since the last build: dist/ is up to date")
-        return checked.report
-    rendered = _compute_and_render(checked, project, device, fingerprint)
-    if not checked.report.ok:
-        return checked.report
-    files = write_packages(rendered, project.profile, project.dist, timestamp, fingerprint)
-    _record_build(project.dist, stamp, files)
+    # A second build of this project waits for the first; the lock is on the profile, so nothing is created.
+    with exclusive(project.profile.path):
+        timestamp = _timestamp(project, environ)
+        fingerprint = output_fingerprint(project.profile)
+        stamp = _input_stamp(project, fingerprint, timestamp)
+        if _dist_is_current(project.dist, stamp):
+            log.info("Nothing changed since the last build: dist/ is up to date")
+            return checked.report
+        rendered = _compute_and_render(checked, project, device, fingerprint)
+        if checked.report.ok:
+            files = write_packages(rendered, project.profile, project.dist, timestamp, fingerprint)
+            _record_build(project.dist, stamp, files)
     return checked.report
 
 
@@ -117,10 +118,11 @@ def preview(project: Project, recipes: Mapping[str, Recipe] | None = None, devic
     """Writes dist/preview/index.html: every card's front and back as Anki shows them, light and dark."""
     from .reports.preview import write_preview
 
-    report, rendered = render_project(project, recipes, device)
-    if not report.ok:
-        return report, None
-    page = write_preview(rendered, project.profile, project.dist / "preview")
+    with exclusive(project.profile.path):
+        report, rendered = render_project(project, recipes, device)
+        if not report.ok:
+            return report, None
+        page = write_preview(rendered, project.profile, project.dist / "preview")
     log.info("Wrote %s: %s", page.relative_to(project.root), plural(sum(len(c) for _, c in rendered), "card"))
     return report, page
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import Location, Report, relative_path
+from ..errors import Location, Report, SourceError, relative_path
 from ..files import write_atomically
 from ..model import Chapter
 from ..profile import Profile
@@ -23,7 +23,15 @@ def read_lock(path: Path) -> dict | None:
     """The recorded identity, or None before the first release."""
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    shown = f"{path.parent.name}/{path.name}"
+    try:
+        lock = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        line = getattr(err, "lineno", 1)
+        raise SourceError(Location(shown, line), f"the identity lock is damaged ({err}): restore it with `git checkout -- {shown}`") from None
+    if not (isinstance(lock, dict) and isinstance(lock.get("notetype"), dict) and isinstance(lock.get("released"), list)):
+        raise SourceError(Location(shown, 1), f"the identity lock is not what `lock` writes: restore it with `git checkout -- {shown}`")
+    return lock
 
 
 def check_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, report: Report) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def write_packages(
     """Writes the packages whose content changed; returns every package's file name and SHA-256."""
     packages = plan_packages(rendered, profile)
     dist.mkdir(parents=True, exist_ok=True)
+    for leftover in dist.glob(".building-*"):  # from a build that was killed (builds hold a lock)
+        shutil.rmtree(leftover, ignore_errors=True)
     state_path = dist / PACKAGE_STATE
     state = read_json_or_empty(state_path)
     chapters = {chapter.number: chapter_fingerprint(profile, chapter, cards) for chapter, cards in rendered}

@@ -35,6 +35,10 @@ def read_sources(source_dir: Path, profile: Profile, report: Report) -> list[Cha
     """Read every chapter file; files that cannot be read at all are reported and skipped."""
     chapters = []
     for path in sorted(source_dir.glob("*.md")):
+        if not path.resolve().is_relative_to(source_dir.resolve()):
+            shown = path.relative_to(profile.root).as_posix() if path.is_relative_to(profile.root) else path.as_posix()
+            report.error(Location(shown, 1), "this chapter file is a link to a file outside source/: copy the file itself into source/")
+            continue
         chapter = read_chapter(path, profile, report)
         if chapter is not None:
             chapters.append(chapter)
