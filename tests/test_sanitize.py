@@ -11,6 +11,22 @@ from conftest import chapter_text
 GOOD = "## A fine question? {#c05-q01}\n\nA **fine** answer with `<b>` in code and a [link](https://docs.fast.ai).\n\n"
 
 HOSTILE = {
+    "reference-style link": (
+        "[r]: javascript:alert(1)\n\nSee [this][r].",  # reported where the target is written
+        "link to 'javascript:alert(1)' is not allowed: use an http(s) or mailto link",
+    ),
+    "entity-encoded link scheme": (
+        "[x](&#106;avascript:alert(1))",
+        "link to 'javascript:alert(1)' is not allowed: use an http(s) or mailto link",
+    ),
+    "url() in an allowed style": (
+        '<table><tr><td style="text-align:center; background:url(https://example.com/t)">a</td></tr></table>',
+        "style 'text-align:center; background:url(https://example.com/t)' is not allowed: only text-align may be set",
+    ),
+    "comment trick": (
+        "A <!--> <script>alert(1)</script> b",
+        "HTML tag <script> is not allowed in cards (scripts, frames, embeds and styles could reach every learner)",
+    ),
     "TeX link": (
         "$\\href{javascript:alert(1)}{x}$",
         "TeX command \\href is not allowed: in math it could link, style or load something in learners' Anki",

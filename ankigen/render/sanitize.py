@@ -119,7 +119,7 @@ class _ProblemFinder(HTMLParser):
             elif attribute not in ALLOWED_ATTRIBUTES.get(tag, ()):
                 self._add(f"attribute {attribute}= on <{tag}> is not allowed", where, attribute)
             elif attribute == "href" and (problem := link_problem(value)):
-                self._add(problem, where, value[:40])
+                self._add(problem, where, value[:40], "](", "]:")
             elif attribute == "style" and (problem := _style_problem(value)):
                 self._add(problem, where, "style")
 
