@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from anki.collection import Collection
@@ -114,3 +115,38 @@ def test_the_output_appears_in_the_card_as_anki_renders_it(make_project, fixed_t
 def test_memory_addresses_in_outputs_are_masked_so_outputs_repeat():
     result = run_block("def f(): pass\nf")
     assert result == {"output": "<function f at 0x…>\n", "raised": False}
+
+
+# Blocks are contributor code, run on maintainers' and CI's machines.
+
+
+def block_output(root) -> str:
+    [entry] = json.loads((root / "media/outputs/05.json").read_text()).values()
+    return entry["output"]
+
+
+def test_a_block_sees_no_secret_of_the_environment_and_runs_in_a_scratch_folder(make_project, fixed_time, monkeypatch):
+    monkeypatch.setenv("ANKIGEN_TEST_TOKEN", "s3cret")
+    code = "import os, pathlib\nprint(os.environ.get('ANKIGEN_TEST_TOKEN'), sorted(os.environ) == sorted(set(os.environ)))\npathlib.Path.cwd().name.startswith('ankigen-run-')"
+    root = make_project({"source/05_x.md": card(code)})
+    assert main(["-q", "--root", str(root)]) == 0
+    assert block_output(root) == "None True\nTrue\n"
+    assert "s3cret" not in (root / "media/outputs/05.json").read_text()
+
+
+def test_a_block_that_prints_too_much_is_a_located_error(make_project, capsys, fixed_time):
+    root = make_project({"source/05_x.md": card("print('x' * 2_000_000)")})
+    assert main(["-q", "--root", str(root)]) == 1
+    assert problems(capsys.readouterr().err) == [
+        "source/05_x.md:11: code block of card c05-q01 printed more than 1024 KiB: print less (a card shows a few lines)"
+    ]
+    assert not (root / "media/outputs/05.json").exists()
+
+
+def test_processes_a_block_starts_end_with_it(make_project, fixed_time):
+    code = "import subprocess\nchild = subprocess.Popen(['sleep', '60'])\nchild.pid"
+    root = make_project({"source/05_x.md": card(code)})
+    assert main(["-q", "--root", str(root)]) == 0
+    status = Path(f"/proc/{int(block_output(root))}/status")
+    # Gone, or a zombie waiting for init to reap it: either way no longer running.
+    assert not status.exists() or "State:\tZ" in status.read_text()

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ _RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8
 CACHE_VERSION = 1
 DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 3600
+MAX_OUTPUT_BYTES = 1 << 20  # what a block may print: a card shows a few lines
 # The options a fence may carry after its language (see CONTRIBUTING.md).
 RUN_OPTIONS = ("run", "raises", "timeout=<seconds>")
 
@@ -101,28 +103,75 @@ def execute_blocks(
 
 
 def _run_block(item: BlockRun) -> Execution | str:
-    """The block's result, or a message saying why there is none (it hung, or the interpreter died)."""
+    """The block's result, or a message saying why there is none (it hung, printed too much, or crashed).
+
+    A block runs as contributor code on maintainers' and CI's machines, so it gets as little as the
+    platform allows to hold it: an environment with only what Python needs (no tokens or secrets), a
+    temporary working directory and home, a cap on what it may print, and its own process group,
+    killed whole at the timeout and when it ends. It can still read files the user can read and use
+    the network: maintainers read `python run` blocks in a pull request before building it.
+    """
     timeout = block_timeout(item.block) or DEFAULT_TIMEOUT_S
     started = time.monotonic()
-    env = {**os.environ, "PYTHONHASHSEED": "0", "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
-    with tempfile.TemporaryDirectory(prefix="ankigen-run-") as scratch:  # blocks never write into the repo
-        try:
-            finished = subprocess.run(
+    with tempfile.TemporaryDirectory(prefix="ankigen-run-") as scratch:
+        # Files, not pipes: a process the block leaves behind can hold no pipe open and stall the build.
+        code, output, errors = (Path(scratch) / name for name in ("block.py", "result.json", "stderr.txt"))
+        code.write_text(item.block.code, encoding="utf-8")
+        env = {
+            "PATH": os.defpath,
+            "HOME": scratch,
+            "TMPDIR": scratch,
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": _package_root(),
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "CUDA_VISIBLE_DEVICES": "",
+            "OMP_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+        }
+        with code.open("rb") as stdin, output.open("wb") as stdout, errors.open("wb") as stderr:
+            process = subprocess.Popen(
                 [sys.executable, "-m", "ankigen.compute.runner"],
-                input=item.block.code,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
                 cwd=scratch,
-                env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))},
+                env=env,
+                start_new_session=True,  # its own process group, so that its children go with it
+                preexec_fn=_limit_output if os.name == "posix" else None,
             )
-        except subprocess.TimeoutExpired:
-            return f"did not finish within {timeout} s: make it faster, or raise its limit with timeout=<seconds>"
-    log.info("  %s (%s): %.1f s", item.card_id, item.block.location, time.monotonic() - started)
-    if finished.returncode != 0:
-        return f"crashed the Python interpreter: {finished.stderr.strip()[-500:]}"
-    result = json.loads(finished.stdout)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return f"did not finish within {timeout} s: make it faster, or raise its limit with timeout=<seconds>"
+            finally:
+                _kill_group(process)
+        if output.stat().st_size >= MAX_OUTPUT_BYTES or process.returncode == -getattr(signal, "SIGXFSZ", 0):
+            return f"printed more than {MAX_OUTPUT_BYTES // 1024} KiB: print less (a card shows a few lines)"
+        log.info("  %s (%s): %.1f s", item.card_id, item.block.location, time.monotonic() - started)
+        if process.returncode != 0:
+            return f"crashed the Python interpreter: {errors.read_text(errors='replace').strip()[-500:]}"
+        result = json.loads(output.read_text(encoding="utf-8"))
     return Execution(result["output"], result["raised"])
+
+
+def _limit_output() -> None:
+    """In the block's process: no file it writes, its output included, may grow past the cap."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES))
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Ends the block and everything it started (after a timeout, or children it left behind)."""
+    if os.name != "posix":
+        process.kill()
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone
+    process.wait()
 
 
 def _package_root() -> str:
