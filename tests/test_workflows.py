@@ -42,3 +42,15 @@ def test_the_release_workflow_runs_the_safety_checks_before_publishing():
     steps = (PROJECT_ROOT / ".github/workflows/release.yml").read_text()
     order = ["python build.py check", "python build.py lock --check", "python build.py release-notes", "sha256sum", "gh release create"]
     assert [steps.index(step) for step in order] == sorted(steps.index(step) for step in order)
+
+
+def test_the_release_is_published_by_a_job_that_runs_nothing_from_the_repository():
+    import yaml
+
+    jobs = yaml.safe_load((PROJECT_ROOT / ".github/workflows/release.yml").read_text())["jobs"]
+    assert jobs["build"]["permissions"] == {"contents": "read"}
+    assert jobs["publish"]["permissions"] == {"contents": "write"} and jobs["publish"]["needs"] == "build"
+    publish_steps = jobs["publish"]["steps"]
+    assert not any("checkout" in step.get("uses", "") for step in publish_steps)
+    assert not any("python" in step.get("run", "") for step in publish_steps)
+    assert "python build.py figures --check" in str(jobs["build"]["steps"])  # so no `python run` block runs
