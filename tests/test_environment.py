@@ -75,3 +75,21 @@ def test_two_builds_of_one_project_at_once_both_succeed_with_the_same_decks(good
     (serial / "dist").rename(tmp_path / "old-dist")
     subprocess.run(command[:-1] + [str(serial)], env=env, check=True)
     assert packages(serial) == together and len(together) == 3
+
+
+def test_a_render_cache_with_damaged_pages_is_rebuilt_with_a_one_line_warning(good_project, fixed_time, capsys):
+    assert main(["-q", "--root", str(good_project)]) == 0
+    built = packages(good_project)
+    cache = good_project / "dist/.cache/render.sqlite3"
+    data = bytearray(cache.read_bytes())
+    for offset in range(len(data) // 3, len(data), 5):  # the header survives, the pages do not
+        data[offset] = 0xAB
+    cache.write_bytes(bytes(data))
+    (good_project / "dist/.cache/build.json").unlink()
+    (good_project / "dist/fastbook.apkg").unlink()
+    capsys.readouterr()
+    assert main(["--root", str(good_project)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: the render cache" in out and "was damaged: every card is rendered again" in out
+    assert "Rendered 8 cards, 0 from the cache" in out
+    assert packages(good_project) == built

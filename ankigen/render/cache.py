@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import SQLITE_PAGE_SIZE
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,11 +53,18 @@ class RenderCache:
                 self.db = sqlite3.connect(self.path)
                 self._create_table()
             except sqlite3.DatabaseError:
-                self.empty = True
-                self.path.unlink(missing_ok=True)
-                self.db = sqlite3.connect(self.path)
-                self._create_table()
+                self._start_afresh()
         return self
+
+    def _start_afresh(self) -> None:
+        """A damaged cache (a killed build, a bad disk) costs a rebuild and one line, never a traceback."""
+        log.warning("warning: the render cache %s was damaged: every card is rendered again", self.path)
+        if self.db is not None:
+            self.db.close()
+        self.path.unlink(missing_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self._create_table()
+        self.empty = True
 
     def _create_table(self) -> None:
         # Only a new, empty database takes the page size; an existing cache keeps its own.
@@ -68,6 +78,13 @@ class RenderCache:
     def lookup(self, keys: list[str]) -> dict[str, tuple[str, str, str]]:
         if self.db is None or self.empty:
             return {}
+        try:
+            return self._lookup(keys)
+        except sqlite3.DatabaseError:
+            self._start_afresh()
+            return {}
+
+    def _lookup(self, keys: list[str]) -> dict[str, tuple[str, str, str]]:
         self.db.execute("create temp table if not exists wanted (key text primary key)")
         self.db.execute("delete from wanted")
         self.db.executemany("insert or ignore into wanted values (?)", ((key,) for key in keys))
@@ -78,6 +95,13 @@ class RenderCache:
         """Keeps exactly these entries, so the cache never outgrows the deck."""
         if self.db is None:
             return
+        try:
+            self._replace(entries)
+        except sqlite3.DatabaseError:
+            self._start_afresh()
+            self._replace(entries)
+
+    def _replace(self, entries: dict[str, tuple[str, str, str]]) -> None:
         with self.db:
             existing = set()
             if not self.empty:
