@@ -4,7 +4,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
+from pathlib import Path
 
 from ankigen.cli import main
 from ankigen.errors import Report
@@ -103,3 +105,32 @@ def test_render_workers_run_the_checkout_that_builds_not_the_installed_one(tmp_p
         (tmp_path / "collection.anki2").write_bytes(archive.read("collection.anki2"))
     answers = [fields.split("\x1f")[2] for (fields,) in sqlite3.connect(tmp_path / "collection.anki2").execute("select flds from notes")]
     assert answers and all(answer.endswith("<!-- second checkout -->") for answer in answers)
+
+
+def test_a_render_worker_ends_when_the_build_that_started_it_is_killed(tmp_path):
+    pid_file = tmp_path / "worker.pid"
+    code = f"""
+import os, signal, time
+from ankigen.render.parallel import _end_with_parent
+build = os.getpid()
+if os.fork() == 0:
+    _end_with_parent(build)
+    open({str(pid_file)!r} + '.tmp', 'w').write(str(os.getpid()))
+    os.rename({str(pid_file)!r} + '.tmp', {str(pid_file)!r})
+    time.sleep(60)  # a worker waiting for work
+    os._exit(0)
+while not os.path.exists({str(pid_file)!r}):
+    time.sleep(0.01)
+os.kill(build, signal.SIGKILL)
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path)
+    status = Path(f"/proc/{int(pid_file.read_text())}/status")
+
+    def running() -> bool:
+        return status.exists() and "State:\tZ" not in status.read_text()
+
+    for _ in range(100):  # it checks every half second: allow it ten seconds
+        if not running():
+            break
+        time.sleep(0.1)
+    assert not running()

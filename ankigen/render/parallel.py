@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 
 from .. import speedups
 from ..errors import Location, SourceError
@@ -42,8 +44,19 @@ def render_in_processes(jobs: list[RenderJob], workers: int) -> list[tuple[str, 
     chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
     # fork (Linux): workers start at once with this process's modules; elsewhere, spawn.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)) as pool:
         return [html for part in pool.map(render_serially, chunks) for html in part]
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a worker: exit when the build is gone (killed with -9, say), instead of waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _render_one(renderer: Renderer, job: RenderJob) -> tuple[str, str, str]:
