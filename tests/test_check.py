@@ -185,8 +185,19 @@ BAD_SOURCES = {
         ["source/05_bad.md:11: a card heading starts with exactly '## ': this one would merge into the card above"],
     ),
     "a heading with a long run of spaces": (
-        chapter_text("## a" + " " * 80_000 + "b {#c05-x90}\n\nA.\n\n## no id" + " " * 80_000 + "\n\nB.\n"),
+        chapter_text("## a" + " " * 1_900 + "b {#c05-x90}\n\nA.\n\n## no id" + " " * 1_900 + "\n\nB.\n"),
         ["source/05_bad.md:11: card has no ID: end the heading with {#c05-q01}"],
+    ),
+    "a line too long": (
+        chapter_text("## Q? {#c05-q01}\n\n" + "[" * 80_000 + "\n"),
+        [
+            "source/05_bad.md:7: c05-q01 has 80,003 characters: split it into cards of at most 6,000",
+            "source/05_bad.md:9: this line has 80,000 characters: break it into lines of at most 2,000",
+        ],
+    ),
+    "a card too long": (
+        chapter_text("## Q? {#c05-q01}\n\n" + ("![a](" * 300 + "\n") * 5),
+        ["source/05_bad.md:7: c05-q01 has 7,507 characters: split it into cards of at most 6,000"],
     ),
 }
 
