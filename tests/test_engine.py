@@ -1,6 +1,5 @@
 """The engine knows no particular book: every name, id and URL of fastbook lives in its profile."""
 
-import re
 import shutil
 
 import pytest
@@ -28,29 +27,32 @@ def test_the_fastbook_profile_holds_its_facts():
     assert profile.front_matter_keys == ("chapter", "title", "notebook")
 
 
+# Each case edits one line of the fastbook profile: (line as it is, line as broken, the one problem).
 PROFILE_ERRORS = {
-    "TOML syntax": ('[deck\nname = "x"\n', "ankigen.toml:1: not valid TOML"),
-    "unknown key": ("[deck]\nnme = 'x'\n", "ankigen.toml:2: unknown setting 'nme' in [deck]"),
-    "id out of range": ("[deck]\nid = 5\n", "ankigen.toml:2: 'id' must be between 1073741824 and 4611686018427387904, not 5"),
-    "bad id pattern": ("[cards]\nid_pattern = '^(?P<chapter>\\d+)$'\n", "ankigen.toml:2: id_pattern needs the named groups chapter, kind, number, part (missing: kind, number, part)"),
-    "missing table": ("", "ankigen.toml:1: missing table [note_type]: see the README's profile reference"),
-    "path outside": ("[deck]\ncss = '../../etc/passwd'\n", "ankigen.toml:2: 'css' must lie inside the project folder, not '../../etc/passwd'"),
-    "name with '::'": ("[deck]\nname = 'a::b'\n", "ankigen.toml:2: 'name' must be letters, digits, '.', '+', '-' or '_' only (it names decks, tags and files)"),
+    "TOML syntax": ("[deck]", "[deck", "not valid TOML"),
+    "unknown key": ('guid_namespace = "fastbook.ankigen"', 'guid_namespace = "fastbook.ankigen"\nnme = "x"', "unknown setting 'nme' in [deck]"),
+    "id out of range": ("id = 1843409200", "id = 5", "'id' must be between 1073741824 and 4611686018427387904, not 5"),
+    "wrong type": ("last_chapter = 99", 'last_chapter = "99"', "'last_chapter' must be a int, not str"),
+    "bad id pattern": ("id_pattern = '^c(?P<chapter>", "id_pattern = '^c(?P<chapter>\\d{2})$' # ", "id_pattern needs the named groups chapter, kind, number, part (missing: kind, number, part)"),
+    "path outside": ('css = "books/fastbook/card.css"', 'css = "../../etc/passwd"', "'css' must lie inside the project folder, not '../../etc/passwd'"),
+    "name with '::'": ('name = "fastbook"', 'name = "a::b"', "'name' must be letters, digits, '.', '+', '-' or '_' only (it names decks, tags and files)"),
+    "fields out of order": ("fields = { ID = 1843409111, Question", "fields = { Question = 1843409112, ID", "fields must be exactly ID, Question, Answer, Source, in this order, each with its id"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(PROFILE_ERRORS))
 def test_each_profile_problem_is_reported_at_its_line(case, tmp_path):
-    text, expected = PROFILE_ERRORS[case]
-    original = (PROJECT_ROOT / "ankigen.toml").read_text()
-    for table in re.findall(r"^\[(\w+)\]", text, re.M):  # replace that table's line, or the whole file
-        original = original.replace(f"[{table}]\n", "[unused_placeholder]\n", 1)
-    (tmp_path / "ankigen.toml").write_text(text if not text or case == "TOML syntax" else text + original)
+    old, new, message = PROFILE_ERRORS[case]
+    text = (PROJECT_ROOT / "ankigen.toml").read_text()
+    assert old in text
+    broken = text.replace(old, new, 1)
+    (tmp_path / "ankigen.toml").write_text(broken)
+    shutil.copytree(PROJECT_ROOT / "books", tmp_path / "books")
+    line = broken[: broken.index(new)].count("\n") + 1 + new.count("\n")  # the edited line (its last, if two)
     with pytest.raises(ProfileError) as error:
         load_profile(tmp_path)
-    assert expected in [str(p) for p in error.value.problems] or any(str(p).startswith(expected) for p in error.value.problems), [
-        str(p) for p in error.value.problems
-    ]
+    [problem] = [str(p) for p in error.value.problems]
+    assert problem.startswith(f"ankigen.toml:{line}: {message}"), problem
 
 
 def test_a_profile_without_a_source_link_needs_only_chapter_and_title(tmp_path):
