@@ -135,3 +135,9 @@ def test_the_sanitiser_keeps_what_cards_are_made_of():
                  '<img alt="plot" src="fastbook-p-12.svg">', '<a href="https://docs.fast.ai">docs</a>',
                  r"\(x_1\)", "<strong>b</strong>", "<code>c</code>"):
         assert kept in clean, kept
+
+
+def test_the_sanitiser_defuses_ankis_own_markup_and_drops_control_characters():
+    clean = sanitize_html("<p>[sound:x.mp3] [anki:tts lang=en_US]hi[/anki:tts] a\x1fb\x0cc\u2028d [x](y)</p>")
+    assert "[sound:" not in clean and "[anki:" not in clean.lower() and "&#91;sound:x.mp3]" in clean
+    assert not any(character in clean for character in "\x1f\x0c\u2028") and "abcd [x](y)" in clean

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import Location, Report, relative_path
 from ..model import Card, CardId, Chapter, CodeBlock, Exclusion, Reference
 from ..profile import Profile
+from ..render.sanitize import ANKI_MARKUP_RE, FIELD_CONTROL_RE
 from .fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
 
 FILE_NAME_RE = re.compile(r"^(?P<chapter>\d{2})_[\w.-]+\.md$")
@@ -78,11 +79,6 @@ def _split_lines(text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-# Characters no field may hold: Anki's field separator and other controls make the package unimportable
-# (tabs are fine); the line and paragraph separators move line numbers in some editors.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-# Anki's own markup plays sounds and speech wherever a field holds it, code included.
-_ANKI_MARKUP_RE = re.compile(r"\[(?:sound|anki):", re.IGNORECASE)
 
 
 # Cards are short (the longest line of the first deck built with this has about 500 characters, its longest card
@@ -96,10 +92,11 @@ def _check_characters(lines: list[str], shown_path: str, report: Report) -> None
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_LENGTH:
             report.error(Location(shown_path, number), f"this line has {len(line):,} characters: break it into lines of at most {MAX_LINE_LENGTH:,}")
-        if found := _CONTROL_RE.search(line):
+        if found := FIELD_CONTROL_RE.search(line):
             report.error(Location(shown_path, number), f"control character U+{ord(found[0]):04X} in this line: delete it (cards hold text, tabs and line breaks only)")
-        if found := _ANKI_MARKUP_RE.search(line):
-            report.error(Location(shown_path, number), f"{found[0]!r} is Anki's own markup (it plays sound or speech): write it as `{found[0]}` text some other way, e.g. with a space after '['")
+        if found := ANKI_MARKUP_RE.search(line):
+            tag = line[found.start() : line.index(":", found.start()) + 1]
+            report.error(Location(shown_path, number), f"{tag!r} is Anki's own markup (it plays sound or speech): write it as `{tag}` text some other way, e.g. with a space after '['")
 
 
 def _decode(data: bytes, shown_path: str, report: Report) -> str | None:

@@ -18,6 +18,7 @@ from ..model import Execution
 from .cache import RenderJob
 from .markdown import Attachments
 from .renderer import Renderer
+from .sanitize import sanitize_html
 
 # Below this many cards, starting worker processes (each builds its own lexers) costs more than it
 # saves: measured break-even on two cores is near 4,500 cards of prose, math and code.
@@ -69,7 +70,7 @@ def _render_one(renderer: Renderer, job: RenderJob) -> tuple[str, str, str]:
         return (
             renderer.render_inline(job.question, attachments),
             renderer.render(job.answer, attachments),
-            renderer.sanitize(job.source),
+            sanitize_html(job.source),  # made by the engine from escaped pieces; it passes the same sanitiser
         )
     except Exception as err:  # a renderer bug must still point at the card that triggered it
         path, _, line = job.location.rpartition(":")

@@ -19,10 +19,6 @@ class Renderer:
         html = fast_markdown.render_plain(text, attachments) if self.fast else None
         return sanitize_html(render_markdown(text, attachments) if html is None else html)
 
-    def sanitize(self, html: str) -> str:
-        """HTML made by the engine from escaped pieces (the Source field) passes the same sanitiser."""
-        return sanitize_html(html)
-
     def render_inline(self, text: str, attachments: Attachments = Attachments()) -> str:
         """Renders a one-line text (a question) without the wrapping paragraph."""
         rendered = self.render(text, attachments)

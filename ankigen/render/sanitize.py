@@ -41,6 +41,12 @@ MEDIA_NAME_RE = re.compile(r"^[\w.-]+$")
 # In CSS: what could fetch a resource or run code, in any browser a learner's Anki may use.
 _CSS_FORBIDDEN_RE = re.compile(r"@import|url\s*\(|expression\s*\(|javascript:|behavior\s*:|-moz-binding|</", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# What no field may hold: Anki's field separator and other controls make a package unimportable
+# (tabs and line breaks are fine), and the line and paragraph separators move line numbers in some
+# editors. The reader reports them at their line; the sanitiser removes any that got past it.
+FIELD_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# Anki's own markup plays sounds and speech wherever a field holds it, code included.
+ANKI_MARKUP_RE = re.compile(r"\[(?=(?:sound|anki):)", re.IGNORECASE)
 # TeX commands that make MathJax (as Anki configures it) write links, styles, classes or ids, or
 # load fonts and extensions. Outside math they are plain text, so they are defused everywhere.
 TEX_FORBIDDEN_RE = re.compile(r"\\(?:href|style|class|cssId|unicode|require|bbox|data|html[A-Za-z]*)(?![A-Za-z])")
@@ -57,8 +63,11 @@ def sanitize_html(html: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
-    # Without its backslash a forbidden command is a word: MathJax shows it and runs nothing.
-    return TEX_FORBIDDEN_RE.sub(lambda command: command[0][1:], clean) if "\\" in clean else clean
+    if "\\" in clean:  # without its backslash a forbidden command is a word: MathJax shows it and runs nothing
+        clean = TEX_FORBIDDEN_RE.sub(lambda command: command[0][1:], clean)
+    if "[" in clean:  # an escaped bracket shows the same, and Anki sees no tag of its own
+        clean = ANKI_MARKUP_RE.sub("&#91;", clean)
+    return FIELD_CONTROL_RE.sub("", clean)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
