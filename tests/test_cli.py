@@ -17,8 +17,8 @@ def test_build_is_the_default_and_prints_what_it_built(good_project, fixed_time,
         "Figures: 0 regenerated, 1 up to date",
         "Code blocks: 0 run, 2 up to date",
         "Rendered 8 cards, 0 from the cache",
-        f"Wrote dist/fastbook.apkg: 8 cards, 3 media files, {size(good_project, 'fastbook.apkg')} KiB",
-        f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 2 media files, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
+        f"Wrote dist/fastbook.apkg: 8 cards, 4 media files, {size(good_project, 'fastbook.apkg')} KiB",
+        f"Wrote dist/fastbook-01-first-steps.apkg: 4 cards, 3 media files, {size(good_project, 'fastbook-01-first-steps.apkg')} KiB",
         f"Wrote dist/fastbook-02-second-steps.apkg: 4 cards, 1 media file, {size(good_project, 'fastbook-02-second-steps.apkg')} KiB",
     ]
 

@@ -61,9 +61,11 @@ def test_deck_imports_with_notes_decks_tags_and_media(good_project, monkeypatch,
     media_dir = Path(collection.media.dir())
     image_names = sorted(p.name for p in media_dir.iterdir())
     dots = [n for n in image_names if n.startswith("fastbook-dot-")]
-    assert len(image_names) == 3 and len(dots) == 2 and image_names[2].startswith("fastbook-relu-")
+    relu, relu_night = [n for n in image_names if n.startswith("fastbook-relu-")]
+    assert len(image_names) == 4 and len(dots) == 2 and relu_night.startswith("fastbook-relu-night-")
     assert (media_dir / dots[0]).read_bytes() != (media_dir / dots[1]).read_bytes()
-    assert (media_dir / image_names[2]).read_bytes() == (good_project / "media/figures/relu.svg").read_bytes()
+    assert (media_dir / relu).read_bytes() == (good_project / "media/figures/relu.svg").read_bytes()
+    assert (media_dir / relu_night).read_bytes() == (good_project / "media/figures/relu.night.svg").read_bytes()
     referenced = " ".join(note_by_id(collection, i)["Answer"] for i in ("c01-q03", "c02-q01"))
     assert all(f'src="{name}"' in referenced for name in image_names)
 

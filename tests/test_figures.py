@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import math
+import re
 import subprocess
 import sys
 import time
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, PROJECT_ROOT, copy_project
 
+from ankigen import night_variant
 from ankigen.compute import PINNED_LIBRARIES
-from ankigen.compute.figures import Recipe, generate_figures, load_recipes
+from ankigen.compute.figures import FigureStore, Recipe, generate_figures, load_recipes
 from ankigen.errors import BuildError
 from ankigen.pipeline import Project, figures
-from conftest import FIXTURES, PROJECT_ROOT, copy_project
 
 BOOK_RECIPES = load_recipes(PROJECT_ROOT / "books" / "fastbook" / "recipes")
 
@@ -34,10 +38,12 @@ lr_range_test = recipe_function("lr_finder", "lr_range_test")
 moving_averages = recipe_function("momentum_averages", "moving_averages")
 one_cycle_schedule = recipe_function("one_cycle", "one_cycle_schedule")
 softmax_columns = recipe_function("softmax_table", "softmax_columns")
+plotting = sys.modules[BOOK_RECIPES["relu"].function.__module__.rpartition(".")[0] + ".plotting"]
 
 
 class CountingRecipe:
-    """A stand-in recipe that writes a tiny SVG and counts its calls, so cache tests need no torch."""
+    """A stand-in recipe that writes a tiny SVG, light and night, and counts its calls, so cache tests
+    need no torch."""
 
     def __init__(self):
         self.calls = 0
@@ -45,6 +51,7 @@ class CountingRecipe:
     def __call__(self, out: Path, device: str, size: int) -> None:
         self.calls += 1
         out.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"/>')
+        night_variant(out).write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" class="n"/>')
 
 
 def test_a_second_run_regenerates_nothing_and_a_changed_parameter_one_figure(tmp_path):
@@ -69,7 +76,44 @@ def test_an_edited_or_missing_file_is_regenerated(tmp_path):
     generate_figures(tmp_path, recipes)
     assert counting.calls == 3
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["square"]["file"] == "square.svg" and manifest["square"]["device"] == "cpu"
+    assert manifest["square"]["device"] == "cpu"
+    assert sorted(manifest["square"]["files"]) == ["square.night.svg", "square.svg"]
+    for name, sha256 in manifest["square"]["files"].items():
+        assert sha256 == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+
+def test_both_versions_of_an_image_figure_are_written_and_checked(tmp_path):
+    counting = CountingRecipe()
+    recipe = Recipe("square", ".svg", counting, {"size": 10})
+    generate_figures(tmp_path, [recipe])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "square.night.svg", "square.svg"]
+    assert FigureStore(tmp_path).is_fresh(recipe)
+    (tmp_path / "square.night.svg").write_text("<svg/>")  # the night version edited by hand
+    assert not FigureStore(tmp_path).is_fresh(recipe)
+    generate_figures(tmp_path, [recipe])
+    assert counting.calls == 2 and FigureStore(tmp_path).is_fresh(recipe)
+    (tmp_path / "square.night.svg").unlink()
+    assert not FigureStore(tmp_path).is_fresh(recipe)
+    assert generate_figures(tmp_path, [recipe]).regenerated == ["square"]
+    assert (tmp_path / "square.night.svg").is_file()
+
+
+def test_a_computed_table_is_one_file(tmp_path):
+    def table(out: Path, device: str) -> None:
+        out.write_text("<table></table>")
+
+    generate_figures(tmp_path, [Recipe("t", ".html", table)])
+    assert json.loads((tmp_path / "manifest.json").read_text())["t"]["files"].keys() == {"t.html"}
+
+
+def test_an_image_recipe_without_a_night_version_is_an_error_and_leaves_no_file(tmp_path):
+    def light_only(out: Path, device: str) -> None:
+        out.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+
+    recipe = Recipe("square", ".svg", light_only)
+    with pytest.raises(BuildError, match=r"figure recipe 'square' \(.*test_figures.py:\d+\) did not write square.night.svg"):
+        generate_figures(tmp_path, [recipe])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_a_failing_recipe_names_itself_and_leaves_no_file(tmp_path):
@@ -109,7 +153,6 @@ def test_a_recipes_folder_that_fails_to_import_names_itself(tmp_path):
 
 
 def test_a_helper_module_of_the_recipes_is_part_of_every_key():
-    plotting = sys.modules[BOOK_RECIPES["relu"].function.__module__.rpartition(".")[0] + ".plotting"]
     assert all(inspect.getsource(plotting) in item.shared_sources for item in BOOK_RECIPES.values())
 
 
@@ -157,8 +200,8 @@ def test_one_cycle_warms_up_then_anneals_with_mirrored_momentum():
     assert lrs[peak] == pytest.approx(1e-2) and abs(peak - 50) <= 1
     assert lrs[-1] < 1e-5 and lrs[-1] >= 1e-2 / 1e5
     assert momentums[0] == pytest.approx(0.95) and momentums[peak] == pytest.approx(0.85)
-    assert all(a <= b for a, b in zip(lrs[:peak], lrs[1 : peak + 1]))
-    assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1 :]))
+    assert all(a <= b for a, b in pairwise(lrs[: peak + 1]))
+    assert all(a >= b for a, b in pairwise(lrs[peak:]))
 
 
 def test_label_smoothing_moves_epsilon_of_the_mass_evenly_over_all_classes():
@@ -222,7 +265,105 @@ def test_force_regenerates_the_committed_figures_byte_for_byte(tmp_path):
     result = generate_figures(tmp_path, [BOOK_RECIPES[name] for name in manifest], force=True, device="cpu")
     assert sorted(result.regenerated) == sorted(manifest)
     for name, entry in manifest.items():
-        assert (tmp_path / entry["file"]).read_bytes() == (committed / entry["file"]).read_bytes(), name
+        assert entry["files"], name
+        for file in entry["files"]:
+            assert (tmp_path / file).read_bytes() == (committed / file).read_bytes(), file
+
+
+# The committed figures as a learner sees them: readable on a phone, in either mode
+# (tests/test_layout.py measures them in a real browser too).
+
+CARD_WIDTH_PX = 336  # the card on a 360 px phone, less its margins: a wider figure shrinks to it
+SMALL_PRINT_PX = 0.75 * 19  # the card's small print (.source) there
+MAX_ASPECT = 2.1
+_SVG_SIZE_RE = re.compile(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"')
+# matplotlib draws each piece of text (svg.fonttype "path") as a group scaled by size / 100 with y
+# flipped, and a sub- or superscript as a glyph scaled down once more.
+_TEXT_SCALE_RE = re.compile(r'scale\(([\d.]+) -[\d.]+\)')
+_GLYPH_SCALE_RE = re.compile(r'<use [^>]*transform="translate\([^)]*\) scale\(([\d.]+)\)"')
+_FILL_RE = re.compile(r'style="fill: (#[0-9a-f]{6})')
+_TEXT_FILL_RE = re.compile(r'<g style="fill: (#[0-9a-f]{6})" transform="translate\([^)]*\)(?: rotate\([^)]*\))? scale\(')
+COMMITTED = json.loads((PROJECT_ROOT / "media/figures/manifest.json").read_text())
+IMAGE_FIGURES = sorted(name for name, entry in COMMITTED.items() if not any(f.endswith(".html") for f in entry["files"]))
+
+
+def committed_svg(file: str) -> str:
+    return (PROJECT_ROOT / "media/figures" / file).read_text(encoding="utf-8")
+
+
+def smallest_text_px_on_a_phone(svg: str) -> float:
+    width_pt = float(_SVG_SIZE_RE.search(svg)[1])
+    shown_px = min(width_pt * 4 / 3, CARD_WIDTH_PX)  # 1 pt is 4/3 CSS px
+    sizes_pt = [float(scale) * 100 for scale in _TEXT_SCALE_RE.findall(svg)]
+    assert len(sizes_pt) >= 5, "no text found: has matplotlib's SVG output changed?"
+    glyph_scale = min([1.0, *map(float, _GLYPH_SCALE_RE.findall(svg))])
+    return min(sizes_pt) * glyph_scale * shown_px / width_pt
+
+
+def test_the_text_measure_sees_small_text():
+    """The measure below can fail: a 10 pt figure 5 in wide (the old size) is too small."""
+    svg = '<svg width="360pt" height="230pt"><g transform="translate(1 2) scale(0.1 -0.1)"></g>' * 5
+    assert smallest_text_px_on_a_phone(svg) == pytest.approx(10 * 336 / 360)
+    assert smallest_text_px_on_a_phone(svg + '<use xlink:href="#a" transform="translate(1 2) scale(0.7)"/>') < 7
+
+
+@pytest.mark.parametrize("file", [f for name in IMAGE_FIGURES for f in sorted(COMMITTED[name]["files"])])
+def test_a_committed_figure_has_text_as_large_as_the_small_print_on_a_phone(file):
+    svg = committed_svg(file)
+    width, height = map(float, _SVG_SIZE_RE.search(svg).groups())
+    assert width / height <= MAX_ASPECT
+    assert smallest_text_px_on_a_phone(svg) >= SMALL_PRINT_PX
+
+
+@pytest.mark.parametrize("name", IMAGE_FIGURES)
+def test_a_committed_figure_has_a_night_version_drawn_for_the_dark_card(name):
+    light_file = next(f for f in COMMITTED[name]["files"] if ".night." not in f)
+    light, night = committed_svg(light_file), committed_svg(night_variant(Path(light_file)).name)
+    for svg, palette in ((light, plotting.LIGHT), (night, plotting.NIGHT)):
+        assert _FILL_RE.search(svg)[1] == palette.background  # the figure's own background comes first
+        assert set(_TEXT_FILL_RE.findall(svg)) == {palette.text}
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two colours."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("palette", [plotting.LIGHT, plotting.NIGHT], ids=["light", "night"])
+def test_palette_lines_stand_out_from_the_background_and_from_each_other(palette):
+    assert contrast(palette.text, palette.background) >= 7
+    for style in palette.lines:
+        assert contrast(style.color, palette.background) >= 3  # WCAG's minimum for graphics
+    for attribute in ("color", "linestyle", "marker"):
+        values = [getattr(style, attribute) for style in palette.lines]
+        assert len(set(values)) == len(values), attribute
+
+
+def _first_box(svg: str, group_id: str) -> tuple[float, float]:
+    """The top and bottom (SVG y grows downwards) of the first path in a group."""
+    path = re.search(rf'<g id="{group_id}">\s*(?:<g id="[^"]+">\s*)?<path d="([^"]+)"', svg)[1]
+    ys = [float(y) for y in re.findall(r"[\d.]+ ([\d.]+)", path)]
+    return min(ys), max(ys)
+
+
+@pytest.mark.parametrize("file", ["momentum_averages.svg", "momentum_averages.night.svg"])
+def test_the_momentum_legend_lies_below_the_data_and_each_beta_has_its_own_line_style(file):
+    svg = committed_svg(file)
+    palette = plotting.NIGHT if ".night." in file else plotting.LIGHT
+    _, axes_bottom = _first_box(svg, "patch_2")  # the axes' background
+    legend_top, _ = _first_box(svg, "legend_1")
+    assert legend_top > axes_bottom
+    betas = BOOK_RECIPES["momentum_averages"].params["betas"]
+    for index in range(len(betas)):
+        assert palette.lines[index].color in svg
+    assert svg.count("stroke-dasharray") >= 2 * (len(betas) - 1)  # in the plot and in the legend
 
 
 @pytest.mark.parametrize("origin", [FIXTURES / "good", PROJECT_ROOT], ids=["fixture", "project"])

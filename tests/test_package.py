@@ -116,7 +116,7 @@ def test_zip_entries_are_compressed_in_fixed_order_with_fixed_times(good_project
     main(["-q", "--root", str(good_project)])
     with zipfile.ZipFile(good_project / "dist/fastbook.apkg") as archive:
         infos = archive.infolist()
-    assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1", "2"]
+    assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1", "2", "3"]
     assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
     assert {i.date_time for i in infos} == {(2023, 11, 14, 22, 13, 20)}
 

@@ -1,7 +1,9 @@
 """Compute: figure recipes, registered by name from the book's recipes folder; regenerated only when stale.
 
-A card shows a figure by referencing its file, `![...](../media/figures/<name>.<ext>)`. The files
-are committed with a manifest that records each one's cache key: a hash of the recipe's module
+A card shows a figure by referencing its file, `![...](../media/figures/<name>.<ext>)`. An image
+figure comes in two versions drawn by the same recipe, `<name>.<ext>` for light cards and
+`<name>.night.<ext>` for night mode (see `night_variant`); the card shows the one for its mode. The
+files are committed with a manifest that records each one's cache key: a hash of the recipe's module
 source, the folder's shared helper modules (those that define no recipe), its parameters and the
 pinned library versions. A figure is fresh when its key and bytes match, so checking needs neither
 torch nor matplotlib.
@@ -29,15 +31,22 @@ from . import cache_key, resolve_device, warn_about_unpinned_libraries
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: image figures have a night version
 MANIFEST_NAME = "manifest.json"
 RECIPE_TIMEOUT_S = 300
 FIGURE_SUFFIXES = (".svg", ".png", ".html")
+INLINE_SUFFIX = ".html"  # a computed table, written into the card: it takes the card's own colours
+
+
+def night_variant(path: Path) -> Path:
+    """Where an image figure's night-mode version lies, beside it: sigmoid.svg -> sigmoid.night.svg."""
+    return path.with_name(f"{path.stem}.night{path.suffix}")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """`function(out: Path, device: str, **params)` writes exactly one file and seeds its randomness."""
+    """`function(out: Path, device: str, **params)` writes `out` and seeds its randomness; an image
+    recipe also writes its night version, at `night_variant(out)`."""
 
     name: str
     suffix: str
@@ -48,6 +57,13 @@ class Recipe:
     @property
     def file_name(self) -> str:
         return self.name + self.suffix
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        """Every file the recipe writes."""
+        if self.suffix == INLINE_SUFFIX:
+            return (self.file_name,)
+        return (self.file_name, night_variant(Path(self.file_name)).name)
 
     @property
     def defined_at(self) -> str:
@@ -123,7 +139,7 @@ class FigureRun:
 
 
 class FigureStore:
-    """The committed figures folder and its manifest: {name: {file, key, sha256, device}}."""
+    """The committed figures folder and its manifest: {name: {files: {file name: sha256}, key, device}}."""
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -132,18 +148,18 @@ class FigureStore:
 
     def is_fresh(self, recipe: Recipe) -> bool:
         entry = self.manifest.get(recipe.name)
-        path = self.directory / recipe.file_name
         return (
-            entry is not None
-            and entry["key"] == recipe.key()
-            and file_matches(path, entry["sha256"])
+            isinstance(entry, dict)
+            and entry.get("key") == recipe.key()
+            and isinstance(entry.get("files"), dict)
+            and sorted(entry["files"]) == sorted(recipe.file_names)
+            and all(file_matches(self.directory / name, sha256) for name, sha256 in entry["files"].items())
         )
 
     def record(self, recipe: Recipe, device: str) -> None:
         self.manifest[recipe.name] = {
-            "file": recipe.file_name,
+            "files": {name: file_sha256(self.directory / name) for name in recipe.file_names},
             "key": recipe.key(),
-            "sha256": file_sha256(self.directory / recipe.file_name),
             "device": device,
         }
         write_atomically(self.manifest_path, json.dumps(self.manifest, indent=1, sort_keys=True) + "\n")
@@ -180,18 +196,27 @@ def generate_figures(
 
 
 def run_recipe(item: Recipe, out: Path, device: str) -> None:
-    """Runs a recipe into a temporary file first, so a crash never leaves a half-written figure."""
+    """Runs a recipe into temporary files first, so a crash never leaves a half-written figure."""
     staging = out.with_name(f".tmp-{out.name}")  # keeps the suffix, which picks the file format
+    moves = [(staging.with_name(f".tmp-{name}"), out.with_name(name)) for name in item.file_names]
     try:
         with _time_limit(RECIPE_TIMEOUT_S, item.name):
             item.function(staging, device, **item.params)
-        os.replace(staging, out)
+        for written, final in moves:
+            if not written.is_file():
+                raise BuildError(
+                    f"figure recipe {item.name!r} ({item.defined_at}) did not write {final.name}: an image figure "
+                    "needs a light and a night version (write the second to night_variant(out))"
+                )
+        for written, final in moves:
+            os.replace(written, final)
     except BuildError:
         raise
     except Exception as err:
         raise BuildError(f"figure recipe {item.name!r} ({item.defined_at}) failed: {err!r}") from err
     finally:
-        staging.unlink(missing_ok=True)
+        for written, _ in moves:
+            written.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from ..model import Card, Chapter, Execution
 from ..profile import Profile
 from ..wording import plural
 from .cache import RenderCache, RenderJob
-from .media import MediaFile
+from .media import MediaFile, media_files
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def render_chapters(
         (
             chapter,
             [
-                RenderedCard(card, *result.html[card.id.text], sorted(set(media[card.id.text].values()), key=lambda m: m.name))
+                RenderedCard(card, *result.html[card.id.text], media_files(media[card.id.text]))
                 for card in chapter.cards
             ],
         )
@@ -88,6 +88,7 @@ def _render_job(profile: Profile, chapter: Chapter, card: Card, media: Mapping[s
         answer=card.answer,
         source=source_field(profile, chapter, card),
         image_names=tuple(sorted((src, item.name) for src, item in media.items() if not item.inline)),
+        night_image_names=tuple(sorted((src, item.night.name) for src, item in media.items() if item.night)),
         inline_html=tuple(sorted((src, item.path.read_text(encoding="utf-8")) for src, item in media.items() if item.inline)),
         outputs=tuple(sorted(run_outputs)),
     )

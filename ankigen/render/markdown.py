@@ -36,6 +36,10 @@ _MATH_TOKEN_RE = re.compile(
 )
 
 
+# The two versions of a figure, shown by the card's CSS in light and in night mode.
+LIGHT_FIGURE_CLASS = "light-figure"
+NIGHT_FIGURE_CLASS = "night-figure"
+
 # A line holding nothing but an image reference: where an HTML figure (a table) is inlined.
 _LONE_IMAGE_RE = re.compile(r"^\s*!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?\s*\)\s*$")
 
@@ -45,6 +49,7 @@ class Attachments:
     """What a card's Markdown refers to beyond itself, keyed as the Markdown writes it."""
 
     image_names: Mapping[str, str] = field(default_factory=dict)  # src -> packaged media name
+    night_image_names: Mapping[str, str] = field(default_factory=dict)  # src -> its night version's media name
     inline_html: Mapping[str, str] = field(default_factory=dict)  # src of an .html figure -> its HTML
     outputs: Mapping[str, Execution] = field(default_factory=dict)  # code of a `run` block -> result
 
@@ -162,17 +167,26 @@ def _code_span_end(text: str, opener: re.Match) -> int:
 
 
 class _ImageSourceTreeprocessor(Treeprocessor):
-    """Points every <img> at its packaged media name (Anki keeps media in one flat folder)."""
+    """Points every <img> at its packaged media name (Anki keeps media in one flat folder); a figure
+    with a night version gets a second <img> beside it, and the card's CSS shows the one for its mode."""
 
     def __init__(self, md: markdown.Markdown):
         super().__init__(md)
-        self.image_names: Mapping[str, str] = {}
+        self.attachments = Attachments()
 
     def run(self, root: Element) -> None:
-        for image in root.iter("img"):
-            src = image.get("src", "")
-            if src in self.image_names:
-                image.set("src", self.image_names[src])
+        for parent in list(root.iter()):
+            for index, image in reversed(list(enumerate(parent))):
+                if image.tag != "img":
+                    continue
+                src = image.get("src", "")
+                if src in self.attachments.night_image_names:
+                    night = Element("img", {**image.attrib, "src": self.attachments.night_image_names[src], "class": NIGHT_FIGURE_CLASS})
+                    night.tail, image.tail = image.tail, None
+                    image.set("class", LIGHT_FIGURE_CLASS)
+                    parent.insert(index + 1, night)
+                if src in self.attachments.image_names:
+                    image.set("src", self.attachments.image_names[src])
 
 
 class _AnkiExtension(Extension):
@@ -189,7 +203,7 @@ def render_markdown(text: str, attachments: Attachments = Attachments()) -> str:
     md.reset()
     md.preprocessors["ankigen_code_fences"].attachments = attachments
     md.preprocessors["ankigen_inline_figures"].inline_html = attachments.inline_html
-    md.treeprocessors["ankigen_images"].image_names = attachments.image_names
+    md.treeprocessors["ankigen_images"].attachments = attachments
     return md.convert(text)
 
 

@@ -63,6 +63,7 @@ def _end_with_parent(parent: int) -> None:
 def _render_one(renderer: Renderer, job: RenderJob) -> tuple[str, str, str]:
     attachments = Attachments(
         image_names=dict(job.image_names),
+        night_image_names=dict(job.night_image_names),
         inline_html=dict(job.inline_html),
         outputs={code: Execution(output, raised) for code, output, raised in job.outputs},
     )

@@ -26,12 +26,12 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "div": {"class"},
     "hr": {"id"},  # the note type's <hr id="answer">, where Anki scrolls to on the back
-    "img": {"alt", "src", "title"},
+    "img": {"alt", "class", "src", "title"},  # class: a figure's light or night version
     "ol": {"start"},
     "pre": {"class"},
     "span": {"class"},
     "table": {"class"},
-    "td": {"style"},
+    "td": {"data-label", "style"},  # data-label: the column's header, shown above the cell on phones
     "th": {"style"},
 }
 ALLOWED_STYLE_PROPERTIES = {"text-align"}  # table column alignment from Markdown

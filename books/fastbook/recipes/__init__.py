@@ -2,4 +2,12 @@
 here so every recipe is easy to find (no auto-discovery). Modules import torch and matplotlib only
 inside functions, so loading the registry stays cheap."""
 
-from . import activations, label_smoothing, logarithm, lr_finder, momentum, schedules, softmax  # noqa: F401
+from . import (  # noqa: F401
+    activations,
+    label_smoothing,
+    logarithm,
+    lr_finder,
+    momentum,
+    schedules,
+    softmax,
+)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import LINE_COLOR, new_figure, save_figure
+from .plotting import save_themed
 
 
 def activation_curve(function: str, low: float, high: float, points: int, device: str) -> tuple[list[float], list[float]]:
@@ -19,14 +19,16 @@ def activation_curve(function: str, low: float, high: float, points: int, device
 
 def plot_activation(out: Path, device: str, function: str, low: float, high: float, points: int, title: str) -> None:
     xs, ys = activation_curve(function, low, high, points, device)
-    fig, ax = new_figure()
-    ax.plot(xs, ys, color=LINE_COLOR, linewidth=2)
-    ax.set_title(title)
-    ax.set_xlabel("x")
-    ax.set_ylabel(f"{function}(x)")
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.axvline(0, color="black", linewidth=0.6)
-    save_figure(fig, out)
+
+    def draw(ax, palette):
+        ax.axhline(0, color=palette.muted, linewidth=0.8)
+        ax.axvline(0, color=palette.muted, linewidth=0.8)
+        ax.plot(xs, ys, **palette.line(0))
+        ax.set_title(title)
+        ax.set_xlabel("x")
+        ax.set_ylabel(f"{function}(x)")
+
+    save_themed(out, draw)
 
 
 @recipe("sigmoid", low=-4.0, high=4.0, points=161)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import ACCENT_COLOR, LINE_COLOR, new_figure, save_figure
+from .plotting import save_themed
 
 
 @dataclass
@@ -38,7 +38,9 @@ def lr_range_test(
     seed: int = 0,
 ) -> RangeTest:
     import torch
-    from sklearn.datasets import load_digits  # ships with scikit-learn: nothing is downloaded
+
+    # The digits ship with scikit-learn: nothing is downloaded.
+    from sklearn.datasets import load_digits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same sums in the same order on every CPU
@@ -87,16 +89,22 @@ def _suggest(lrs: list[float], losses: list[float]) -> RangeTest:
 @recipe("lr_finder")
 def plot_lr_finder(out: Path, device: str) -> None:
     test = lr_range_test(device)
-    fig, ax = new_figure()
-    ax.plot(test.lrs, test.losses, color=LINE_COLOR, linewidth=2)
-    ax.set_xscale("log")
-    for lr, label, marker in ((test.lr_min, "minimum ÷ 10", "o"), (test.lr_steep, "steepest descent", "s")):
+    suggestions = []
+    for lr, label in ((test.lr_min, "minimum ÷ 10"), (test.lr_steep, "steepest descent")):
         nearest = min(range(len(test.lrs)), key=lambda i: abs(math.log(test.lrs[i] / lr)))
-        ax.plot([lr], [test.losses[nearest]], marker=marker, color=ACCENT_COLOR, linestyle="none",
-                markersize=8, label=f"{label}: {lr:.1e}")
-    ax.set_ylim(min(test.losses) * 0.9, test.losses[0] * 1.25)  # the diverging tail would flatten the rest
-    ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("smoothed loss")
-    ax.set_title("Learning-rate finder on the digits dataset")
-    ax.legend()
-    save_figure(fig, out)
+        suggestions.append((lr, test.losses[nearest], f"{label}: {lr:.1e}"))
+
+    def draw(ax, palette):
+        ax.plot(test.lrs, test.losses, **palette.line(0))
+        for index, (lr, loss, label) in enumerate(suggestions, start=1):
+            ax.plot([lr], [loss], **palette.marker(index), markersize=9, label=label)
+        ax.set_xscale("log")
+        # Plain "1e-5" labels: matplotlib's 10^-5 sets the exponent in a smaller size, too small on a phone.
+        ax.xaxis.set_major_formatter(lambda lr, _: f"{lr:.0e}".replace("e-0", "e-").replace("e+0", "e"))
+        ax.set_ylim(min(test.losses) * 0.9, test.losses[0] * 1.25)  # the diverging tail would flatten the rest
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel("smoothed loss")
+        ax.set_title("Learning-rate finder, digits")
+        ax.figure.legend(loc="outside lower center")  # below the axes: it covers nothing
+
+    save_themed(out, draw, height=3.6)

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import ACCENT_COLOR, LINE_COLOR, new_figure, save_figure
-
-BETA_COLORS = ("#2a9d8f", LINE_COLOR, ACCENT_COLOR)
+from .plotting import save_themed
 
 
 def moving_averages(points: int, betas: list[float], noise: float, seed: int, device: str) -> tuple[list[float], dict[float, list[float]]]:
@@ -31,11 +29,16 @@ def moving_averages(points: int, betas: list[float], noise: float, seed: int, de
 @recipe("momentum_averages", points=100, betas=[0.5, 0.7, 0.99], noise=0.3, seed=0)
 def plot_momentum(out: Path, device: str, points: int, betas: list[float], noise: float, seed: int) -> None:
     samples, averages = moving_averages(points, betas, noise, seed, device)
-    fig, ax = new_figure()
-    ax.scatter(range(points), samples, s=6, color="#999999", label="noisy gradients")
-    for beta, color in zip(betas, BETA_COLORS):
-        ax.plot(averages[beta], color=color, linewidth=2, label=f"average, beta = {beta}")
-    ax.set_title("Higher beta: smoother, but slower to follow")
-    ax.set_xlabel("step")
-    ax.legend(loc="lower center", fontsize=8)
-    save_figure(fig, out)
+
+    def draw(ax, palette):
+        ax.scatter(range(points), samples, s=10, color=palette.muted, label="noisy gradients")
+        # Each beta its own hue and dash pattern, and the lower one thinner and drawn on top: the
+        # two low betas both follow the noise, so their lines lie close together.
+        for index, beta in enumerate(betas):
+            ax.plot(averages[beta], **palette.line(index), linewidth=1.5 if index == 0 else 2.5, zorder=3 - index,
+                    label=f"β = {beta}")
+        ax.set_title("Higher β: smoother, but slower")
+        ax.set_xlabel("step")
+        ax.figure.legend(loc="outside lower center", ncols=2)  # below the axes: it covers nothing
+
+    save_themed(out, draw, height=3.8)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import ACCENT_COLOR, LINE_COLOR, new_figure, save_figure
+from .plotting import save_themed
 
 
 def one_cycle_schedule(
@@ -41,11 +41,17 @@ def one_cycle_schedule(
 @recipe("one_cycle", steps=200, lr_max=1e-2, pct_start=0.25, div=25.0, div_final=1e5, moms=[0.95, 0.85])
 def plot_one_cycle(out: Path, device: str, moms: list[float], **params) -> None:
     lrs, momentums = one_cycle_schedule(moms=tuple(moms), **params)
-    fig, (lr_ax, mom_ax) = new_figure(ncols=2)
-    lr_ax.plot(lrs, color=LINE_COLOR, linewidth=2)
-    lr_ax.set_title("learning rate: warm up, then anneal")
-    lr_ax.set_xlabel("batch")
-    mom_ax.plot(momentums, color=ACCENT_COLOR, linewidth=2)
-    mom_ax.set_title("momentum: the mirror image")
-    mom_ax.set_xlabel("batch")
-    save_figure(fig, out)
+
+    def draw(axes, palette):
+        # Stacked, one panel per value on a shared batch axis: side by side, each would be half as
+        # wide and its text too small on a phone.
+        lr_ax, mom_ax = axes
+        lr_ax.plot(lrs, **palette.line(0))
+        lr_ax.set_title("warm up, then anneal")
+        lr_ax.set_ylabel("learning rate")
+        mom_ax.plot(momentums, **palette.line(1))
+        mom_ax.set_title("momentum: the mirror image")
+        mom_ax.set_ylabel("momentum")
+        mom_ax.set_xlabel("batch")
+
+    save_themed(out, draw, rows=2, height=4.8, sharex=True)
