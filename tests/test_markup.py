@@ -150,3 +150,45 @@ def test_the_fast_path_gives_exactly_python_markdowns_html():
             with_math += "\\(" in fast or "\\[" in fast
             assert sanitize_html(fast) == sanitize_html(render_markdown(text, attachments)), repr(text)
     assert simple > 1000 and with_code > 100 and with_math > 100  # the comparison really exercised each part
+
+
+def test_a_figure_with_a_night_version_shows_both_and_the_css_picks_one():
+    attachments = Attachments(image_names={"../media/figures/relu.svg": "b-relu-1.svg"}, night_image_names={"../media/figures/relu.svg": "b-relu-night-2.svg"})
+    html = render("See ![ReLU curve](../media/figures/relu.svg) here.", attachments)
+    assert html == (
+        '<p>See <img alt="ReLU curve" class="light-figure" src="b-relu-1.svg">'
+        '<img alt="ReLU curve" class="night-figure" src="b-relu-night-2.svg"> here.</p>'
+    )
+    plain = render("![ReLU curve](../media/figures/relu.svg)", Attachments(image_names={"../media/figures/relu.svg": "b-relu-1.svg"}))
+    assert plain == '<p><img alt="ReLU curve" src="b-relu-1.svg"></p>'  # no night version, no class
+
+
+WIDE_TABLE = """\
+|  | what it does | "downside" <i>here</i> |
+|---|---|---:|
+| **Crop** | scales so the shorter side fits | can cut away parts |
+| Pad | fills the gap | wasted computation |
+"""
+
+
+def test_a_table_too_wide_for_a_phone_is_marked_and_its_cells_labelled():
+    html = render(WIDE_TABLE)
+    assert html.startswith('<table class="stacked">')
+    assert '<td><strong>Crop</strong></td>' in html  # under an empty header: no label
+    assert '<td data-label="what it does">scales so the shorter side fits</td>' in html
+    # The header's text without its markup, escaped; the cell keeps its alignment.
+    assert '<td style="text-align:right" data-label="&quot;downside&quot; here">can cut away parts</td>' in html
+    assert html.count("data-label=") == 4 and "<th data-label" not in html
+
+
+def test_a_table_that_fits_a_phone_is_left_alone():
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |")
+    assert "<table>" in html and "data-label" not in html
+
+
+def test_a_computed_table_keeps_its_class_and_a_hostile_header_stays_text():
+    wide = "<td>" + "x" * 40 + "</td>"
+    table = f'<table class="computed"><thead><tr><th>"&gt;&lt;script&gt;</th></tr></thead><tbody><tr>{wide}</tr></tbody></table>'
+    html = render("![table](t.html)", Attachments(inline_html={"t.html": table}))
+    assert html.startswith('<table class="computed stacked">')
+    assert 'data-label="&quot;&gt;&lt;script&gt;"' in html and "<script" not in html

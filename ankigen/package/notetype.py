@@ -9,6 +9,7 @@ the note type's modification time is newer). No JavaScript: the templates are pl
 from __future__ import annotations
 
 import functools
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from ..errors import BuildError, Location
@@ -27,15 +28,19 @@ BACK = (
 )
 
 
+LAYOUT_CSS = resources.files(__package__).joinpath("card_layout.css")
+
+
 def card_css(profile: Profile) -> str:
-    """The book's CSS and Pygments' palettes; CSS that could load or run anything stops the build."""
+    """ankigen's layout rules, the book's CSS and Pygments' palettes; CSS that could load or run
+    anything stops the build."""
     from ..render.highlight import highlight_css  # Pygments: only needed when a package is written
 
     css = profile.css.read_text(encoding="utf-8")
     shown = profile.css.relative_to(profile.root).as_posix()
     for line, problem in css_problems(css):
         raise BuildError(f"{Location(shown, line)}: {problem}")
-    return css + highlight_css()
+    return LAYOUT_CSS.read_text(encoding="utf-8") + css + highlight_css()
 
 
 def templates() -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Render: the one renderer. Every card field goes Markdown -> HTML -> the sanitiser, on its way to a deck."""
+"""Render: the one renderer. Every card field goes Markdown -> HTML (tables labelled for
+phones) -> the sanitiser, on its way to a deck."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from .. import speedups
 from . import fast_markdown
 from .markdown import Attachments, render_markdown
 from .sanitize import sanitize_html
+from .tables import label_tables
 
 
 class Renderer:
@@ -17,7 +19,9 @@ class Renderer:
     def render(self, text: str, attachments: Attachments = Attachments()) -> str:
         """Sanitised HTML for a card field."""
         html = fast_markdown.render_plain(text, attachments) if self.fast else None
-        return sanitize_html(render_markdown(text, attachments) if html is None else html)
+        if html is None:
+            html = render_markdown(text, attachments)
+        return sanitize_html(label_tables(html))
 
     def render_inline(self, text: str, attachments: Attachments = Attachments()) -> str:
         """Renders a one-line text (a question) without the wrapping paragraph."""
