@@ -145,7 +145,8 @@ def figures(project: Project, recipes: Mapping[str, Recipe] | None = None, *, fo
         if check_only:
             _report_stale_content(checked, project, as_error=True)
         else:
-            _compute(checked, project, force=force, device=device)
+            with exclusive(project.profile.path):  # two runs at once would each rewrite the manifests
+                _compute(checked, project, force=force, device=device)
     return checked.report
 
 
