@@ -27,6 +27,7 @@ FLAGS = (
     "--hide-scrollbars",  # phones overlay their scrollbars; a desktop scrollbar would eat 15 px
 )  # fmt: skip
 PHONE = {"width": 360, "height": 780, "deviceScaleFactor": 3, "mobile": True}
+TABLET = {"width": 768, "height": 1024, "deviceScaleFactor": 2, "mobile": True}  # or a phone held sideways
 DESKTOP = {"width": 1000, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 

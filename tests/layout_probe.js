@@ -78,16 +78,27 @@ function measure(card) {
   }
   const night = card.classList.contains('nightMode');
   const background = getComputedStyle(card).backgroundColor;
+  // Each figure shows in exactly one version, the one for the mode; in night mode every image
+  // shown must be a night version (a light figure on a dark card glares, or its ink vanishes).
+  const [shown, hidden] = night ? ['night-figure', 'light-figure'] : ['light-figure', 'night-figure'];
+  for (const image of card.querySelectorAll(`img.${shown}`)) {
+    if (!visible(image)) problems.push([`the ${shown.split('-')[0]} version of a figure is hidden`, image.getAttribute('src')]);
+  }
+  for (const image of card.querySelectorAll(`img.${hidden}`)) {
+    if (visible(image)) problems.push([`the ${hidden.split('-')[0]} version of a figure shows`, image.getAttribute('src')]);
+  }
   const images = [...card.querySelectorAll('img')].filter(visible).map(image => {
     const box = image.getBoundingClientRect();
+    const loaded = image.complete && image.naturalWidth > 0;
     return {
-      src: image.getAttribute('src'), width: box.width, height: box.height,
-      loaded: image.complete && image.naturalWidth > 0,
-      luminance: night ? meanLuminance(image, background) : null,
+      src: image.getAttribute('src'), width: box.width, height: box.height, loaded,
+      nightVersion: image.classList.contains('night-figure'),
+      luminance: night && loaded ? meanLuminance(image, background) : null,
     };
   });
   for (const image of images) {
     if (!image.loaded) problems.push(['image did not load', image.src]);
+    if (night && !image.nightVersion) problems.push(['image has no night version', image.src]);
     if (image.luminance !== null && image.luminance > BRIGHT_LUMINANCE) {
       problems.push([`figure is a bright panel in night mode (mean luminance ${image.luminance.toFixed(2)})`, image.src]);
     }

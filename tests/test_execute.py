@@ -105,9 +105,9 @@ def test_the_output_appears_in_the_card_as_anki_renders_it(make_project, fixed_t
     try:
         import_deck(collection, root / "dist/fastbook.apkg")
         shown = collection.get_card(collection.find_cards("")[0]).answer()
-        assert '<pre class="output">tensor([0, 2, 4])</pre>' in shown
+        assert '<pre class="output"><span class="line">tensor([0, 2, 4])\n</span></pre>' in shown
         assert shown.index("torch") < shown.index("tensor([0, 2, 4])")
-        assert '<pre class="output">tensor([0, 2, 4])</pre>' in note_by_id(collection, "c05-q01")["Answer"]
+        assert '<pre class="output"><span class="line">tensor([0, 2, 4])\n</span></pre>' in note_by_id(collection, "c05-q01")["Answer"]
     finally:
         collection.close()
 

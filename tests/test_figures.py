@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, PROJECT_ROOT, copy_project
+from svg_text import text_sizes
 
-from ankigen import night_variant
+from ankigen import night_variant, recipe
 from ankigen.compute import PINNED_LIBRARIES
 from ankigen.compute.figures import FigureStore, Recipe, generate_figures, load_recipes
 from ankigen.errors import BuildError
@@ -277,10 +278,6 @@ CARD_WIDTH_PX = 336  # the card on a 360 px phone, less its margins: a wider fig
 SMALL_PRINT_PX = 0.75 * 19  # the card's small print (.source) there
 MAX_ASPECT = 2.1
 _SVG_SIZE_RE = re.compile(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"')
-# matplotlib draws each piece of text (svg.fonttype "path") as a group scaled by size / 100 with y
-# flipped, and a sub- or superscript as a glyph scaled down once more.
-_TEXT_SCALE_RE = re.compile(r'scale\(([\d.]+) -[\d.]+\)')
-_GLYPH_SCALE_RE = re.compile(r'<use [^>]*transform="translate\([^)]*\) scale\(([\d.]+)\)"')
 _FILL_RE = re.compile(r'style="fill: (#[0-9a-f]{6})')
 _TEXT_FILL_RE = re.compile(r'<g style="fill: (#[0-9a-f]{6})" transform="translate\([^)]*\)(?: rotate\([^)]*\))? scale\(')
 COMMITTED = json.loads((PROJECT_ROOT / "media/figures/manifest.json").read_text())
@@ -294,10 +291,10 @@ def committed_svg(file: str) -> str:
 def smallest_text_px_on_a_phone(svg: str) -> float:
     width_pt = float(_SVG_SIZE_RE.search(svg)[1])
     shown_px = min(width_pt * 4 / 3, CARD_WIDTH_PX)  # 1 pt is 4/3 CSS px
-    sizes_pt = [float(scale) * 100 for scale in _TEXT_SCALE_RE.findall(svg)]
+    sizes_pt, texts = text_sizes(svg)
     assert len(sizes_pt) >= 5, "no text found: has matplotlib's SVG output changed?"
-    glyph_scale = min([1.0, *map(float, _GLYPH_SCALE_RE.findall(svg))])
-    return min(sizes_pt) * glyph_scale * shown_px / width_pt
+    assert len(sizes_pt) >= texts, "some text could not be measured"
+    return min(sizes_pt) * shown_px / width_pt
 
 
 def test_the_text_measure_sees_small_text():
@@ -377,3 +374,8 @@ def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False", "False"]
     assert (root / "dist/fastbook.apkg").exists()
+
+
+def test_a_recipe_name_with_a_dot_is_refused():
+    with pytest.raises(ValueError, match="letters, digits"):
+        recipe("relu.night")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from anki.collection import Collection
-from browser import DESKTOP, PHONE, chrome, serve
+from browser import DESKTOP, PHONE, TABLET, chrome, serve
+from svg_text import text_sizes, view_width
 from conftest import PROJECT_ROOT, TIMESTAMP, copy_project
 from test_end_to_end import import_deck, without_css
 
@@ -54,11 +54,9 @@ class Deck:
 def deck(tmp_path_factory) -> Deck:
     """The real deck, built, imported into a fresh Anki collection, each card's back on a page per mode."""
     root = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("deck") / "project")
-    os.environ["SOURCE_DATE_EPOCH"] = str(TIMESTAMP)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", str(TIMESTAMP))
         assert main(["-q", "--root", str(root)]) == 0
-    finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
     profile = load_profile(root)
     col = Collection(os.fspath(tmp_path_factory.mktemp("learner") / "collection.anki2"))
     try:
@@ -115,7 +113,7 @@ SCREENSHOT_CARDS = ("c17-q34", "c02-q15a", "c13-q31", "c04-q10")
 
 
 @pytest.mark.parametrize("mode", ["light", "night"])
-@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("screen", [PHONE, TABLET, DESKTOP], ids=["phone", "tablet", "desktop"])
 def test_every_card_is_readable(deck, screen, mode, tmp_path):
     screenshots = {card_id: deck.screenshots / f"{card_id}-{mode}.png" for card_id in SCREENSHOT_CARDS} if screen is PHONE else {}
     result = measure(deck.folder, deck.pages[mode], screen, tmp_path / "profile", screenshots)
@@ -131,39 +129,25 @@ def test_every_card_is_readable(deck, screen, mode, tmp_path):
 
 
 def figure_problems(media: Path, card: dict) -> list[str]:
-    """A figure's smallest text, as shown, against the card's small print; and its shape."""
+    """Each image's shape; a figure's smallest text, as shown, against the card's small print."""
     problems = []
-    for image in card["images"]:
-        path = media / image["src"]
-        if path.suffix != ".svg":
-            continue
-        sizes, texts, view_width = svg_text_sizes(path)
-        if len(sizes) != texts:  # a text this test cannot read must not pass unmeasured
-            problems.append(f"only {len(sizes)} of the {texts} texts of {image['src']} could be measured")
+    for image in (image for image in card["images"] if image["loaded"]):  # one that did not load is reported already
         if image["width"] / image["height"] > MAX_FIGURE_ASPECT:
             problems.append(f"figure wider than {MAX_FIGURE_ASPECT}:1 ({image['src']})")
-        if sizes:
-            smallest = min(sizes) * image["width"] / view_width
-            if smallest < card["smallPrintPx"] - 0.05:
-                problems.append(
-                    f"figure text {smallest:.1f} px, smaller than the card's small print "
-                    f"{card['smallPrintPx']:.1f} px ({image['src']})"
-                )
+        path = media / image["src"]
+        if path.suffix != ".svg":
+            problems.append(f"{image['src']}: the size of its text cannot be measured (figures are matplotlib SVGs)")
+            continue
+        svg = path.read_text(encoding="utf-8")
+        sizes, texts = text_sizes(svg)
+        if not sizes or len(sizes) != texts:  # a text this test cannot read must not pass unmeasured
+            problems.append(f"only {len(sizes)} of the {texts} texts of {image['src']} could be measured")
+        elif (smallest := min(sizes) * image["width"] / view_width(svg)) < card["smallPrintPx"] - 0.05:
+            problems.append(
+                f"figure text {smallest:.1f} px, smaller than the card's small print "
+                f"{card['smallPrintPx']:.1f} px ({image['src']})"
+            )
     return problems
-
-
-# A coloured text group carries its fill first; a rotated one (a y label) its rotation before the scale.
-_TEXT_SCALE_RE = re.compile(r'<g (?:style="[^"]*" )?transform="translate\([^)]*\)(?: rotate\([^)]*\))? scale\(([\d.]+) -[\d.]+\)"')
-_VIEW_BOX_RE = re.compile(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"')
-
-
-def svg_text_sizes(path: Path) -> tuple[list[float], int, float]:
-    """Font sizes in an SVG written by matplotlib with text as paths, in the SVG's own units; how many
-    texts it holds (matplotlib's `text_N` groups); and its width in those units. Each piece of text
-    is a group scaled by its size / 100 (matplotlib's TextPath draws glyphs at 100 units)."""
-    svg = path.read_text(encoding="utf-8")
-    sizes = [float(scale) * 100 for scale in _TEXT_SCALE_RE.findall(svg)]
-    return sizes, svg.count('<g id="text_'), float(_VIEW_BOX_RE.search(svg)[1])
 
 
 def wide_figure(path: Path, face: str) -> None:
@@ -197,6 +181,9 @@ def test_the_probe_finds_each_kind_of_problem(tmp_path):
         "cut": f'<div style="overflow-x: hidden"><span style="white-space: nowrap">{words}</span></div>',
         "squeezed": "<table><tr>" + "<th>head</th>" * 8 + "</tr><tr>" + "<td>several words in every cell</td>" * 8 + "</tr></table>",
         "figure": '<img src="wide.svg">',
+        # Both versions of a figure, with the mode switch broken by hand; a missing night version.
+        "switch": '<img class="light-figure" src="wide.svg" style="display: none"><img class="night-figure" src="wide.svg" style="display: inline">',
+        "missing": '<img class="light-figure" src="wide.svg"><img class="night-figure" src="missing.svg">',
     }
     backs = [(card_id, f'{body}<div class="source">Chapter 1</div>') for card_id, body in sides.items()]
     pages = write_pages(folder, card_css(load_profile(PROJECT_ROOT)), backs)
@@ -208,6 +195,9 @@ def test_the_probe_finds_each_kind_of_problem(tmp_path):
     assert any(p.startswith("table cell squeezed") for p in phone["squeezed"])
     figure = " ".join(phone["figure"])
     assert "bright panel in night mode" in figure and "wider than 2.1:1" in figure and "smaller than the card's small print" in figure
+    assert "image has no night version (wide.svg)" in phone["figure"]
+    assert "image did not load (missing.svg)" in phone["missing"]
     desktop = card_problems(folder, measure(folder, pages["light"], DESKTOP, tmp_path / "profile"))
     assert "good" not in desktop and "wide-math" in desktop
     assert not any("bright" in p for p in desktop["figure"])  # a light card may show a light figure
+    assert {"the light version of a figure is hidden (wide.svg)", "the night version of a figure shows (wide.svg)"} <= set(desktop["switch"])

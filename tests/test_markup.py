@@ -1,7 +1,7 @@
 import re
 
 from ankigen.model import Execution
-from ankigen.render.highlight import highlight_css
+from ankigen.render.highlight import LineFormatter, highlight_css
 from ankigen.render.markdown import Attachments, render_markdown
 from ankigen.render.renderer import Renderer
 
@@ -68,19 +68,19 @@ def test_executed_block_shows_its_output_below_the_code():
     code = "x = 2\nx * 21"
     html = render(f"Text.\n\n```python run\n{code}\n```\n\nAfter.", Attachments(outputs={code: Execution("42", False)}))
     assert '<div class="highlight">' in html and "run" not in html
-    assert html.index("</code></pre></div>") < html.index('<pre class="output">42</pre>') < html.index("After.")
+    assert html.index("</code></pre></div>") < html.index('<pre class="output"><span class="line">42\n</span></pre>') < html.index("After.")
 
 
 def test_expected_exception_is_shown_as_an_error_output():
     code = "1 / 0"
     html = render(f"```python run raises\n{code}\n```", Attachments(outputs={code: Execution("ZeroDivisionError: division by zero", True)}))
-    assert '<pre class="output error">ZeroDivisionError: division by zero</pre>' in html
+    assert '<pre class="output error"><span class="line">ZeroDivisionError: division by zero\n</span></pre>' in html
 
 
 def test_output_is_escaped_and_dollars_in_it_are_not_math():
     code = "print('<b> $x$')"
-    html = render(f"```python run\n{code}\n```", Attachments(outputs={code: Execution("<b> $x$\n", False)}))
-    assert '<pre class="output">&lt;b&gt; $x$</pre>' in html
+    html = render(f"```python run\n{code}\n```", Attachments(outputs={code: Execution("<b> $x$\nline 2\n", False)}))
+    assert '<pre class="output"><span class="line">&lt;b&gt; $x$\n</span><span class="line">line 2\n</span></pre>' in html
 
 
 def test_html_figure_is_inlined_where_it_is_referenced():
@@ -97,7 +97,7 @@ def test_highlighting_is_identical_to_python_markdowns_codehilite():
 
     reference = markdown.Markdown(
         extensions=["fenced_code", "codehilite"],
-        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_formatter": LineFormatter}},
     )
     fence_re = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```$", re.M | re.S)
     blocks = [m.groups() for path in sorted((PROJECT_ROOT / "source").glob("*.md")) for m in fence_re.finditer(path.read_text())]
@@ -192,3 +192,13 @@ def test_a_computed_table_keeps_its_class_and_a_hostile_header_stays_text():
     html = render("![table](t.html)", Attachments(inline_html={"t.html": table}))
     assert html.startswith('<table class="computed stacked">')
     assert 'data-label="&quot;&gt;&lt;script&gt;"' in html and "<script" not in html
+
+
+def test_hand_written_labels_and_classes_do_not_pass():
+    html = render('<table><tr><th>a</th></tr><tr><td data-label="fake">' + "x" * 40 + "</td></tr></table>")
+    assert 'data-label="fake"' not in html and 'data-label="a"' in html
+    nested = render('<table><tr><th>h</th></tr><tr><td data-label="fake" colspan="2">' + "y" * 40 + "</td></tr></table>")
+    assert "data-label" not in nested  # merged cells: not labelled, and the hand-written label is gone
+    assert render("<p><img class=\"night-figure\" src=\"a.svg\"> <img class=\"evil\" src=\"b.svg\"></p>") == (
+        '<p><img class="night-figure" src="a.svg"> <img src="b.svg"></p>'
+    )

@@ -17,6 +17,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -82,6 +83,8 @@ def recipe(name: str, suffix: str = ".svg", **params: object) -> Callable:
     """Registers a recipe under a name (`from ankigen import recipe`)."""
     if suffix not in FIGURE_SUFFIXES:
         raise ValueError(f"figure recipe {name!r}: suffix must be one of {FIGURE_SUFFIXES}")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):  # no dot: 'x.night' would be another figure's night version
+        raise ValueError(f"figure recipe {name!r}: a name is letters, digits, '_' and '-' only")
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
         _registering.append(Recipe(name, suffix, function, params))
@@ -204,9 +207,10 @@ def run_recipe(item: Recipe, out: Path, device: str) -> None:
             item.function(staging, device, **item.params)
         for written, final in moves:
             if not written.is_file():
+                night = final.name != item.file_name
                 raise BuildError(
-                    f"figure recipe {item.name!r} ({item.defined_at}) did not write {final.name}: an image figure "
-                    "needs a light and a night version (write the second to night_variant(out))"
+                    f"figure recipe {item.name!r} ({item.defined_at}) did not write {final.name}"
+                    + (": an image figure needs a light and a night version (write it to night_variant(out))" if night else "")
                 )
         for written, final in moves:
             os.replace(written, final)

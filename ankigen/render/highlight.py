@@ -16,7 +16,18 @@ HIGHLIGHT_CLASS = "highlight"
 LIGHT_CODE_STYLE = "friendly"
 DARK_CODE_STYLE = "monokai"
 NIGHT_MODE_SELECTORS = (".nightMode", ".night_mode")  # Anki desktop/AnkiMobile, AnkiDroid
-_FORMATTER = HtmlFormatter(cssclass=HIGHLIGHT_CLASS, wrapcode=True)  # as Markdown's codehilite configures it
+LINE_CLASS = "line"
+
+
+class LineFormatter(HtmlFormatter):
+    """Pygments' HTML with each line of code in a span of its own (its newline inside), so that the
+    card's CSS can continue a wrapped line indented under itself in every web view."""
+
+    def wrap(self, source):
+        return super().wrap((kind, f'<span class="{LINE_CLASS}">{text}</span>' if kind == 1 else text) for kind, text in source)
+
+
+_FORMATTER = LineFormatter(cssclass=HIGHLIGHT_CLASS, wrapcode=True)  # as Markdown's codehilite configures it
 
 
 def highlight_code(code: str, language: str) -> str:

@@ -21,7 +21,8 @@ from markdown.treeprocessors import Treeprocessor
 
 from ..model import Execution
 from ..read.fences import FENCE_OPEN_RE, is_closing_fence, parse_fence_info
-from .highlight import highlight_code
+from .highlight import LINE_CLASS, highlight_code
+from .sanitize import LIGHT_FIGURE_CLASS, NIGHT_FIGURE_CLASS
 
 # One scan finds, left to right, whichever comes first: a code span (skipped whole), an escaped
 # dollar, display math or inline math. Inline math follows Pandoc's rule so that "$5 and $10"
@@ -35,10 +36,6 @@ _MATH_TOKEN_RE = re.compile(
     re.DOTALL,
 )
 
-
-# The two versions of a figure, shown by the card's CSS in light and in night mode.
-LIGHT_FIGURE_CLASS = "light-figure"
-NIGHT_FIGURE_CLASS = "night-figure"
 
 # A line holding nothing but an image reference: where an HTML figure (a table) is inlined.
 _LONE_IMAGE_RE = re.compile(r"^\s*!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?\s*\)\s*$")
@@ -99,8 +96,10 @@ def replace_fences(
 
 
 def _output_html(result: Execution) -> str:
+    """What a block printed, line by line like its code (see highlight.LineFormatter)."""
     kind = "output error" if result.raised else "output"
-    return f'<pre class="{kind}">{html.escape(result.output.rstrip(), quote=False)}</pre>'
+    lines = html.escape(result.output.rstrip(), quote=False).split("\n")
+    return f'<pre class="{kind}">' + "".join(f'<span class="{LINE_CLASS}">{line}\n</span>' for line in lines) + "</pre>"
 
 
 class _InlineFigurePreprocessor(Preprocessor):

@@ -26,7 +26,7 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "div": {"class"},
     "hr": {"id"},  # the note type's <hr id="answer">, where Anki scrolls to on the back
-    "img": {"alt", "class", "src", "title"},  # class: a figure's light or night version
+    "img": {"alt", "class", "src", "title"},  # class: only a figure's light or night version (FIGURE_CLASSES)
     "ol": {"start"},
     "pre": {"class"},
     "span": {"class"},
@@ -34,6 +34,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"data-label", "style"},  # data-label: the column's header, shown above the cell on phones
     "th": {"style"},
 }
+# The two versions of a figure (the renderer's), shown by the card's CSS in light and in night mode.
+LIGHT_FIGURE_CLASS = "light-figure"
+NIGHT_FIGURE_CLASS = "night-figure"
+FIGURE_CLASSES = {LIGHT_FIGURE_CLASS, NIGHT_FIGURE_CLASS}
 ALLOWED_STYLE_PROPERTIES = {"text-align"}  # table column alignment from Markdown
 LINK_SCHEMES = {"http", "https", "mailto"}
 # Packaged media names are flat ("book-relu-1a2b.svg"): anything else would load from elsewhere.
@@ -72,6 +76,8 @@ def sanitize_html(html: str) -> str:
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src" and not MEDIA_NAME_RE.match(value):
+        return None
+    if tag == "img" and attribute == "class" and value not in FIGURE_CLASSES:
         return None
     return value
 

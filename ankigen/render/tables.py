@@ -12,8 +12,9 @@ import itertools
 import re
 
 STACKED_CLASS = "stacked"
-# Characters of text a phone shows on one line of a card (about 340 px of 19 px text): a table
-# whose columns need more than that, with each cell's padding, is stacked there.
+# Characters of text a phone shows on one line of a card (about 340 px of text at 19 px, the size
+# `ankigen init` projects start with): a table whose columns need more than that, with each cell's
+# padding, is stacked on narrow screens (see card_layout.css).
 PHONE_LINE_CHARACTERS = 32
 CELL_PADDING_CHARACTERS = 2
 
@@ -22,6 +23,7 @@ _ROW_RE = re.compile(r"<tr[^>]*>.*?</tr>", re.DOTALL)
 _CELL_RE = re.compile(r"<(?P<tag>t[dh])(?P<attributes>[^>]*)>(?P<content>.*?)</t[dh]>", re.DOTALL)
 _TAG_RE = re.compile(r"<[^>]*>")
 _CLASS_RE = re.compile(r'\bclass="(?P<classes>[^"]*)"')
+_OWN_LABEL_RE = re.compile(r'\sdata-label="[^"]*"')
 
 
 def label_tables(text: str) -> str:
@@ -34,10 +36,11 @@ def _cell_text(content: str) -> str:
 
 
 def _label_table(table: re.Match) -> str:
-    body = table["body"]
+    body = _OWN_LABEL_RE.sub("", table["body"])  # a label is the header's, never written by hand
+    unlabelled = f"<table{table['attributes']}>{body}</table>"
     rows = _ROW_RE.findall(body)
-    if not rows:
-        return table[0]
+    if not rows or "<table" in body or "colspan" in body or "<th" not in rows[0]:
+        return unlabelled  # nested, merged or headless: its cells cannot be matched to a header
     header = [_cell_text(cell["content"]) for cell in _CELL_RE.finditer(rows[0])]
     widths: dict[int, int] = {}
     for row in rows:
@@ -45,7 +48,7 @@ def _label_table(table: re.Match) -> str:
             widths[column] = max(widths.get(column, 0), len(_cell_text(cell["content"])))
     needed = sum(width + CELL_PADDING_CHARACTERS for width in widths.values())
     if needed <= PHONE_LINE_CHARACTERS:
-        return table[0]
+        return unlabelled
 
     row_numbers = itertools.count()
 
