@@ -376,6 +376,207 @@ def test_a_build_with_nothing_to_regenerate_imports_neither_torch_nor_matplotlib
     assert (root / "dist/fastbook.apkg").exists()
 
 
+# Chapters 4-7: gradient descent, the digits as pixels, cross-entropy, the multi-label threshold, Mixup.
+
+
+def test_gradient_descent_steps_follow_x_times_one_minus_two_lr_per_step():
+    descend = recipe_function("gradient_descent_steps", "descend")
+    for lr in (0.1, 1.1):
+        xs, losses = descend(1.0, lr, 5, "cpu")
+        assert xs == pytest.approx([(1 - 2 * lr) ** k for k in range(6)], rel=1e-5)  # x - lr * 2x
+        assert losses == pytest.approx([x**2 for x in xs], rel=1e-5)
+    good, _ = descend(1.0, 0.1, 5, "cpu")
+    bad, _ = descend(1.0, 1.1, 5, "cpu")
+    assert all(0 < b < a for a, b in pairwise(good))  # steadily towards 0, never past it
+    assert all(a * b < 0 and abs(b) > abs(a) for a, b in pairwise(bad))  # across the minimum, further out each time
+
+
+def test_digit_pixels_and_mean_digits_match_load_digits_computed_with_numpy():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    grid = recipe_function("digit_pixels", "first_digit")(3, "cpu")
+    expected = digits.images[np.flatnonzero(digits.target == 3)[0]]
+    assert np.array_equal(np.array(grid), expected)
+    assert set(np.unique(expected)) <= set(range(17)) and expected.min() == 0 and expected.max() >= 15
+    means = recipe_function("mean_digits", "mean_digits")([3, 7], "cpu")
+    for label in (3, 7):
+        grid, count = means[label]
+        assert count == np.sum(digits.target == label)
+        assert np.allclose(grid, digits.images[digits.target == label].mean(axis=0), atol=1e-5)
+
+
+def test_mixup_blends_the_images_and_the_one_hot_targets_with_the_same_weight():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x1, x2, mixed, target = recipe_function("mixup_digits", "mixup")(3, 7, 0.3, 10, "cpu")
+    assert np.array_equal(x1, digits.images[np.flatnonzero(digits.target == 3)[0]])
+    assert np.array_equal(x2, digits.images[np.flatnonzero(digits.target == 7)[0]])
+    assert np.allclose(mixed, 0.3 * np.array(x1) + 0.7 * np.array(x2), atol=1e-5)
+    assert target == pytest.approx([0, 0, 0, 0.3, 0, 0, 0, 0.7, 0, 0])
+
+
+def test_cross_entropy_of_the_correct_class_is_minus_log_p_and_soars_as_p_goes_to_zero():
+    loss_against_probability = recipe_function("cross_entropy_curve", "loss_against_probability")
+    probabilities = [0.001, 0.01, 0.1, 0.5, 0.9, 1.0]
+    neg_log, cross_entropy = loss_against_probability(probabilities, 3, "cpu")
+    assert neg_log == pytest.approx([-math.log(p) for p in probabilities], abs=1e-9)
+    assert cross_entropy == pytest.approx(neg_log, abs=1e-9)
+    assert neg_log[-1] == 0 and neg_log[0] > 6.9 and all(a > b for a, b in pairwise(neg_log))
+
+
+def test_multi_label_threshold_curve_is_accuracy_multi_and_smooth():
+    import numpy as np
+
+    module = sys.modules[BOOK_RECIPES["multi_label_threshold"].function.__module__]
+    import torch
+
+    assert module.digit_labels(torch.arange(10)).tolist() == [
+        [float(d % 2 == 0), float(d > 4), float(d % 3 == 0)] for d in range(10)
+    ]
+    sweep = module.threshold_sweep("cpu", **BOOK_RECIPES["multi_label_threshold"].params)
+    probabilities, targets = np.array(sweep.probabilities), np.array(sweep.targets)
+    assert probabilities.shape == targets.shape == (360, 3)
+    for threshold, accuracy in zip(sweep.thresholds, sweep.accuracies):
+        assert accuracy == pytest.approx(np.mean((probabilities > threshold) == (targets == 1)), abs=1e-6)
+    assert sweep.thresholds == pytest.approx([0.05 * i for i in range(1, 20)])
+    assert sweep.accuracies[sweep.best] > 0.9  # the model learned the three labels
+    assert max(abs(a - b) for a, b in pairwise(sweep.accuracies)) < 0.07  # no jagged jumps
+
+
 def test_a_recipe_name_with_a_dot_is_refused():
     with pytest.raises(ValueError, match="letters, digits"):
         recipe("relu.night")
+
+
+# Chapters 9-18: trees, convolutions, optimizers, initialization and CAM, each against an independent calculation.
+
+diabetes_tree = recipe_function("decision_tree", "diabetes_tree")
+partial_dependence_curve = recipe_function("partial_dependence", "partial_dependence_curve")
+edge_response = recipe_function("edge_kernel", "edge_response")
+conv_output_sizes = recipe_function("conv_output_size", "output_sizes")
+optimizer_paths = recipe_function("optimizer_paths", "optimizer_paths")
+activation_stds = recipe_function("init_activation_stds", "activation_stds")
+class_activation_map = recipe_function("cam_digit", "class_activation_map")
+
+
+def test_each_node_of_the_drawn_tree_holds_the_count_mean_and_mse_of_its_rows():
+    import numpy as np
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes(scaled=False)
+
+    def check(node, rows):
+        targets = data.target[rows]
+        assert node.samples == rows.sum()
+        assert node.value == pytest.approx(targets.mean())
+        assert node.mse == pytest.approx(((targets - targets.mean()) ** 2).mean())
+        if node.column is not None:
+            left = rows & (data.data[:, data.feature_names.index(node.column)] <= node.threshold)
+            check(node.left, left)
+            check(node.right, rows & ~left)
+            return 1 + (node.left.column is not None) + (node.right.column is not None)
+        return 0
+
+    assert check(diabetes_tree(3), np.ones(len(data.target), dtype=bool)) == 2  # two splits: three leaves
+
+
+def test_partial_dependence_by_hand_matches_scikit_learn():
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.inspection import partial_dependence
+
+    grid, averages, deciles = partial_dependence_curve("bmi", 12, 10, 0, (5, 95))
+    data = load_diabetes(scaled=False)
+    forest = RandomForestRegressor(n_estimators=10, random_state=0).fit(data.data, data.target)
+    column = data.feature_names.index("bmi")
+    theirs = partial_dependence(forest, data.data, [column], method="brute", kind="average", custom_values={column: grid})
+    assert list(theirs["grid_values"][0]) == pytest.approx(grid)
+    assert averages == pytest.approx(list(theirs["average"][0]), rel=1e-9)
+    assert len(deciles) == 9 and deciles == sorted(deciles)
+
+
+def test_edge_kernel_output_is_the_sum_of_products_over_each_window():
+    import numpy as np
+
+    image, output = edge_response(7, 4, [[-1, -1, -1], [0, 0, 0], [1, 1, 1]], "cpu")
+    image, output = np.array(image), np.array(output)
+    assert image.shape == (40, 40) and output.shape == (38, 38)
+    by_hand = np.array([[image[r + 2, c : c + 3].sum() - image[r, c : c + 3].sum() for c in range(38)] for r in range(38)])
+    assert output == pytest.approx(by_hand, abs=1e-3)
+    assert output.max() > 10 and output.min() < -10  # both kinds of edges are there
+
+
+def test_conv_output_sizes_follow_the_formula():
+    sizes = list(range(4, 17))
+    heights = conv_output_sizes([(3, 1, 1), (3, 1, 0), (3, 2, 1), (5, 2, 2)], sizes, "cpu")
+    assert heights[(3, 1, 1)] == sizes  # padding ks//2 keeps the size
+    assert heights[(3, 1, 0)] == [n - 2 for n in sizes]
+    assert heights[(3, 2, 1)] == [math.ceil(n / 2) for n in sizes]  # stride 2 halves, rounding up
+    assert heights[(5, 2, 2)] == [(n + 4 - 5) // 2 + 1 for n in sizes]
+
+
+def test_optimizer_paths_match_the_update_rules_written_out_by_hand():
+    a, b, start, steps = 1.0, 50.0, [-4.0, 1.0], 30
+    settings = [{"name": "SGD", "lr": 0.038}, {"name": "SGD", "lr": 0.038, "momentum": 0.7}, {"name": "Adam", "lr": 0.3}]
+    sgd, momentum, adam = optimizer_paths(a, b, start, steps, settings, "cpu")
+
+    def gradient(p):
+        return [a * p[0], b * p[1]]
+
+    expected = {"sgd": [tuple(start)], "momentum": [tuple(start)], "adam": [tuple(start)]}
+    p, q, r = list(start), list(start), list(start)
+    velocity, m, v = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+    for t in range(1, steps + 1):
+        p = [w - 0.038 * g for w, g in zip(p, gradient(p))]
+        g = gradient(q)
+        velocity = [g[i] if t == 1 else 0.7 * velocity[i] + g[i] for i in range(2)]  # PyTorch's form: no (1 - beta)
+        q = [w - 0.038 * vel for w, vel in zip(q, velocity)]
+        g = gradient(r)
+        m = [0.9 * m[i] + 0.1 * g[i] for i in range(2)]
+        v = [0.999 * v[i] + 0.001 * g[i] ** 2 for i in range(2)]
+        r = [r[i] - 0.3 * (m[i] / (1 - 0.9**t)) / (math.sqrt(v[i] / (1 - 0.999**t)) + 1e-8) for i in range(2)]
+        expected["sgd"].append(tuple(p))
+        expected["momentum"].append(tuple(q))
+        expected["adam"].append(tuple(r))
+    for ours, name in ((sgd, "sgd"), (momentum, "momentum"), (adam, "adam")):
+        assert [c for point in ours for c in point] == pytest.approx([c for point in expected[name] for c in point], abs=1e-9)
+    assert abs(sgd[-1][0]) > 1 and math.hypot(*momentum[-1]) < 0.1  # SGD still crawls; momentum has arrived
+
+
+def test_activation_stds_match_float64_numpy_and_scale_as_a_power_of_the_weight_scale():
+    import numpy as np
+    import torch
+
+    layers, width, rows, seed = 50, 100, 200, 0
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(rows, width, generator=generator).double().numpy()
+    weights = [torch.randn(width, width, generator=generator).double().numpy() for _ in range(layers)]
+    for scale, relu in ((0.1, False), (math.sqrt(2 / width), True), (0.1, True)):
+        expected, h = [x.std(ddof=1)], x
+        for w in weights:
+            h = h @ (w * scale)
+            if relu:
+                h = np.maximum(h, 0)
+            expected.append(h.std(ddof=1))
+        assert activation_stds(layers, width, rows, scale, relu, seed, "cpu") == pytest.approx(expected, rel=1e-3)
+    naive = activation_stds(layers, width, rows, 1.0, False, seed, "cpu")
+    xavier = activation_stds(layers, width, rows, 0.1, False, seed, "cpu")
+    overflow = next(i for i, s in enumerate(naive) if not math.isfinite(s))
+    assert 30 < overflow < 45  # float32 ends near 3.4e38
+    assert [n / x for n, x in zip(naive[:overflow], xavier)] == pytest.approx([10.0**i for i in range(overflow)], rel=1e-3)
+
+
+def test_cam_averaged_over_the_grid_plus_the_bias_is_the_class_score():
+    import numpy as np
+
+    params = dict(BOOK_RECIPES["cam_digit"].params)
+    result = class_activation_map(device="cpu", **params)
+    assert result.predicted == result.label == params["label"]
+    assert result.accuracy > 0.9
+    assert np.array(result.cam).shape == (8, 8)
+    assert np.mean(result.cam) + result.bias == pytest.approx(result.score, abs=1e-4)
+    assert class_activation_map(device="cpu", **params) == result  # seeded and deterministic

@@ -4,10 +4,19 @@ inside functions, so loading the registry stays cheap."""
 
 from . import (  # noqa: F401
     activations,
+    cam,
+    convolutions,
+    cross_entropy,
+    digits,
+    gradient_descent,
+    initialization,
     label_smoothing,
     logarithm,
     lr_finder,
     momentum,
+    multi_label,
+    optimizers,
     schedules,
     softmax,
+    trees,
 )
