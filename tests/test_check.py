@@ -7,7 +7,17 @@ from conftest import chapter_text
 
 GOOD_CARD = "## Good question? {#c05-q01}\n\nGood answer.\n"
 
+LONG_ANSWER = " ".join(["word"] * 151)
+CODE_AND_MATH = "```python\n" + "x = 1 " * 200 + "\n```\n\n$$" + " + ".join(["a"] * 200) + "$$\n\n" + " ".join(["word"] * 150)
+
 BAD_SOURCES = {
+    "answer over 150 words": (
+        chapter_text(f"## What is a tensor? {{#c05-q02b}}\n\n{LONG_ANSWER}\n"),
+        [
+            "source/05_bad.md:9: the answer of c05-q02b has 151 words of prose (code and display math not counted): "
+            "keep it to 150: trim it, or split it into two cards, e.g. c05-q02a and c05-q02b"
+        ],
+    ),
     "missing ID": (
         chapter_text("## What is a tensor?\n\nAn array.\n"),
         ["source/05_bad.md:7: card has no ID: end the heading with {#c05-q01}"],
@@ -261,3 +271,8 @@ def test_good_sources_pass(good_project, capsys):
     assert main(["check", "--root", str(good_project)]) == 0
     assert capsys.readouterr().out.strip().endswith("OK: 2 chapters, 8 cards, no problems.")
     assert not (good_project / "dist").exists()
+
+
+def test_code_and_display_math_do_not_count_towards_the_answer_length(make_project, capsys):
+    root = make_project({"source/05_ok.md": chapter_text(f"## What is a tensor? {{#c05-q02}}\n\n{CODE_AND_MATH}\n")})
+    assert main(["check", "--root", str(root)]) == 0, capsys.readouterr().err

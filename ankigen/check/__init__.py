@@ -13,7 +13,10 @@ from ..compute.execute import MAX_TIMEOUT_S, RUN_OPTIONS, block_timeout
 from ..compute.figures import Recipe
 from ..errors import Location, Report
 from ..model import Card, Chapter, Execution
+from ..read.fences import FENCE_OPEN_RE, is_closing_fence
 from ..render.media import figure_references
+
+MAX_ANSWER_WORDS = 150  # of prose: a short answer is learnt; a long one is skimmed
 
 
 def check_chapters(chapters: list[Chapter], report: Report) -> None:
@@ -22,6 +25,38 @@ def check_chapters(chapters: list[Chapter], report: Report) -> None:
     _check_code_languages(chapters, report)
     check_code_options(chapters, report)
     _check_exclusions_have_no_cards(chapters, report)
+    _check_answer_length(chapters, report)
+
+
+def _check_answer_length(chapters: list[Chapter], report: Report) -> None:
+    for chapter in chapters:
+        for card in chapter.cards:
+            words = prose_words(card.answer)
+            if words > MAX_ANSWER_WORDS:
+                base = card.id.text[: len(card.id.text) - len(card.id.part)]
+                report.error(
+                    Location(card.location.path, card.answer_line),
+                    f"the answer of {card.id} has {words} words of prose (code and display math not counted): "
+                    f"keep it to {MAX_ANSWER_WORDS}: trim it, or split it into two cards, e.g. {base}a and {base}b",
+                )
+
+
+_DISPLAY_MATH_RE = re.compile(r"\$\$.+?\$\$", re.DOTALL)
+_WORD_RE = re.compile(r"\S*[^\W_]\S*")  # a run of non-space holding a letter or digit: not a table's |---|
+
+
+def prose_words(answer: str) -> int:
+    """Words of an answer outside its fenced code blocks and display math."""
+    prose, marker = [], None
+    for line in answer.split("\n"):
+        if marker is None and (opening := FENCE_OPEN_RE.match(line)):
+            marker = opening["fence"]
+        elif marker is not None:
+            if is_closing_fence(line, marker):
+                marker = None
+        else:
+            prose.append(line)
+    return len(_WORD_RE.findall(_DISPLAY_MATH_RE.sub(" ", "\n".join(prose))))
 
 
 def _check_unique_chapters(chapters: list[Chapter], report: Report) -> None:
