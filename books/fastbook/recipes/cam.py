@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import save_themed
+from .plotting import colour_ramp, image_axes, save_themed
 
 
 @dataclass
@@ -110,31 +110,20 @@ def class_activation_map(label: int, channels: list[int], steps: int, batch_size
     )
 
 
-def _framed(ax, palette) -> None:
-    """An image axes: no ticks or grid, a thin frame that shows the 8x8 grid's extent."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(True)
-        spine.set_color(palette.muted)
-
-
 @recipe("cam_digit", label=2, channels=[8, 16, 32], steps=200, batch_size=128, lr=0.02, held_out=397, seed=0)
 def plot_cam_digit(out: Path, device: str, **params) -> None:
     result = class_activation_map(device=device, **params)
 
     def draw(axes, palette):
         import numpy as np
-        from matplotlib.colors import LinearSegmentedColormap
 
         image_ax, cam_ax = axes
         # Both maps run from the card's background (nothing) to a colour (much), so in either mode
         # the low values vanish into the card and the high ones stand out.
-        ink = LinearSegmentedColormap.from_list(f"ink-{palette.name}", [palette.background, palette.line(0)["color"]])
-        heat = LinearSegmentedColormap.from_list(f"heat-{palette.name}", [palette.background, palette.line(1)["color"]])
+        ink = colour_ramp(palette.background, palette.line(0)["color"])
+        heat = colour_ramp(palette.background, palette.line(1)["color"])
         shown = image_ax.imshow(result.image, cmap=ink, vmin=0, vmax=16)
-        _framed(image_ax, palette)
+        image_axes(image_ax, frame=palette.muted)
         image_ax.set_title(f"a held-out {result.label}: predicted {result.predicted}")
         image_ax.figure.colorbar(shown, ax=image_ax, ticks=[0, 8, 16], shrink=0.9).outline.set_edgecolor(palette.muted)
 
@@ -146,7 +135,7 @@ def plot_cam_digit(out: Path, device: str, **params) -> None:
         cam_ax.contour(np.arange(-1, 9), np.arange(-1, 9), framed, levels=[8], colors=palette.text, linewidths=1.5)
         cam_ax.set_xlim(-0.5, 7.5)
         cam_ax.set_ylim(7.5, -0.5)
-        _framed(cam_ax, palette)
+        image_axes(cam_ax, frame=palette.muted)
         cam_ax.set_title(f"CAM for class {result.predicted}")
         cam_ax.set_xlabel(f"CNN: {result.accuracy:.0%} right on {result.held_out} held out")
         cam_ax.figure.colorbar(shown, ax=cam_ax, shrink=0.9).outline.set_edgecolor(palette.muted)

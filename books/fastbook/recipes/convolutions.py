@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import save_themed
+from .plotting import colour_ramp, image_axes, save_themed
 
 TOP_EDGE = [[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
 
@@ -33,20 +33,6 @@ def edge_response(label: int, scale: int, kernel: list[list[float]], device: str
     return image[0, 0].cpu().tolist(), output[0, 0].cpu().tolist()
 
 
-def _ramp(palette, *colors: str):
-    from matplotlib.colors import LinearSegmentedColormap
-
-    return LinearSegmentedColormap.from_list(f"ramp-{palette.name}-{'-'.join(colors)}", list(colors))
-
-
-def _bare(ax) -> None:
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-
-
 @recipe("edge_kernel", label=7, scale=4)
 def plot_edge_kernel(out: Path, device: str, label: int, scale: int) -> None:
     image, output = edge_response(label, scale, TOP_EDGE, device)
@@ -62,11 +48,11 @@ def plot_edge_kernel(out: Path, device: str, label: int, scale: int) -> None:
         # Pixels from the card's background (0, no ink) to blue (16, full ink); the output from
         # orange (negative) through the background (0) to blue (positive), so flat regions vanish
         # into the card in light and night mode alike.
-        ink = _ramp(palette, palette.background, palette.line(0)["color"])
-        signed = _ramp(palette, palette.line(1)["color"], palette.background, palette.line(0)["color"])
+        ink = colour_ramp(palette.background, palette.line(0)["color"])
+        signed = colour_ramp(palette.line(1)["color"], palette.background, palette.line(0)["color"])
 
         shown = image_ax.imshow(image, cmap=ink, vmin=0, vmax=16)
-        _bare(image_ax)
+        image_axes(image_ax)
         image_ax.set_title(f"input: a {label}, {size} × {size}")
         figure.colorbar(shown, ax=image_ax, ticks=[0, 8, 16], shrink=0.9).outline.set_edgecolor(palette.muted)
 
@@ -76,11 +62,11 @@ def plot_edge_kernel(out: Path, device: str, label: int, scale: int) -> None:
         for row, values in enumerate(TOP_EDGE):
             for column, value in enumerate(values):
                 kernel_ax.text(column, row, f"{value:+.0f}".replace("-", "−") if value else "0", ha="center", va="center")
-        _bare(kernel_ax)
+        image_axes(kernel_ax)
         kernel_ax.set_title("kernel: top edge")
 
         shown = output_ax.imshow(output, cmap=signed, vmin=-limit, vmax=limit)
-        _bare(output_ax)
+        image_axes(output_ax)
         output_ax.set_title(f"output ({out_size} × {out_size}): top edges blue")
         output_ax.set_xlabel("orange: bottom edges (ink above)")
         figure.colorbar(shown, ax=output_ax, shrink=0.9).outline.set_edgecolor(palette.muted)

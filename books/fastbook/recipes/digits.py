@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ankigen import recipe
 
-from .plotting import save_themed
+from .plotting import colour_ramp, image_axes, save_themed
 
 MAX_PIXEL = 16  # load_digits' largest value
 
@@ -25,10 +25,8 @@ _WRITTEN_STROKE = {"light": "#3d8fcc", "night": "#1f6fa8"}
 
 def pixel_cmap(palette, written: bool = False):
     """A colour map from the palette's background (pixel 0) to a blue (pixel 16)."""
-    from matplotlib.colors import LinearSegmentedColormap
-
     stroke = _WRITTEN_STROKE[palette.name] if written else palette.line(0)["color"]
-    return LinearSegmentedColormap.from_list(f"digits-{palette.name}-{written}", [palette.background, stroke])
+    return colour_ramp(palette.background, stroke)
 
 
 def _digits(device: str):
@@ -64,15 +62,6 @@ def mixup(first: int, second: int, t: float, classes: int, device: str) -> tuple
     return x1.cpu().tolist(), x2.cpu().tolist(), mixed.cpu().tolist(), target.cpu().tolist()
 
 
-def _bare(ax) -> None:
-    """An image axes: no ticks, no grid, no frame."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-
-
 @recipe("digit_pixels", label=3)
 def plot_digit_pixels(out: Path, device: str, label: int) -> None:
     grid = first_digit(label, device)
@@ -82,7 +71,7 @@ def plot_digit_pixels(out: Path, device: str, label: int) -> None:
         for row, values in enumerate(grid):
             for column, value in enumerate(values):
                 ax.text(column, row, f"{value:.0f}", ha="center", va="center")
-        _bare(ax)
+        image_axes(ax)
         ax.set_title(f"A {label} from load_digits: 8 × 8 numbers")
         ax.set_xlabel("0 = background, 16 = full stroke")
 
@@ -103,7 +92,7 @@ def plot_mean_digits(out: Path, device: str, labels: list[int]) -> None:
         for image_ax, label in zip(axes, labels):
             grid, count = means[label]
             shown = image_ax.imshow(grid, cmap=cmap, vmin=0, vmax=MAX_PIXEL)
-            _bare(image_ax)
+            image_axes(image_ax)
             image_ax.set_title(f"mean of {count} {label}s")
         bar = figure.colorbar(shown, ax=list(axes), location="bottom", ticks=[0, 4, 8, 12, 16], shrink=0.9)
         bar.set_label("mean pixel value")
@@ -123,12 +112,12 @@ def plot_mixup(out: Path, device: str, first: int, second: int, t: float, classe
         spec = images_ax.get_subplotspec()
         images_ax.remove()
         cmap = pixel_cmap(palette)
-        image_axes = [figure.add_subplot(cell) for cell in spec.subgridspec(1, 3)]
-        for image_ax, grid, label in zip(image_axes, (x1, x2, mixed), (f"{first}", f"{second}", "mix")):
+        panels = [figure.add_subplot(cell) for cell in spec.subgridspec(1, 3)]
+        for image_ax, grid, label in zip(panels, (x1, x2, mixed), (f"{first}", f"{second}", "mix")):
             image_ax.imshow(grid, cmap=cmap, vmin=0, vmax=MAX_PIXEL)
-            _bare(image_ax)
+            image_axes(image_ax)
             image_ax.set_xlabel(label)
-        image_axes[1].set_title(f"mix = {t:g} × {first} + {1 - t:g} × {second}")
+        panels[1].set_title(f"mix = {t:g} × {first} + {1 - t:g} × {second}")
         target_ax.bar(range(classes), target, color=palette.line(0)["color"])
         for label, value in enumerate(target):
             if value > 0:

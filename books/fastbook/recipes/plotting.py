@@ -104,6 +104,24 @@ def save_themed(out: Path, draw: Callable, *, rows: int = 1, height: float = HEI
             plt.close(fig)
 
 
+def colour_ramp(*colours: str):
+    """A matplotlib colour map running through the colours given, e.g. from background to ink."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("ramp-" + "-".join(colours), list(colours))
+
+
+def image_axes(ax, frame: str | None = None) -> None:
+    """Makes an axes show an image: no ticks or grid, and a frame only in the colour given."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(frame is not None)
+        if frame is not None:
+            spine.set_color(frame)
+
+
 def _rc(palette: Palette) -> dict[str, object]:
     return {
         "svg.hashsalt": "ankigen",  # fixed ids inside the SVG: same figure, same bytes
