@@ -96,21 +96,19 @@ def _progress(project: Project, args: argparse.Namespace) -> int:
 def _lock(project: Project, args: argparse.Namespace) -> int:
     ids, report = pipeline.lock(project, allow_notetype_change=args.allow_notetype_change, check_only=args.check)
     if not _print_problems(report):
-        return 1
-    if args.check:
-        if ids:
-            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-            print(f"{plural(len(ids), 'card ID')} not recorded as released: {shown}", file=sys.stderr)
+        if args.check:
             print("Run `python build.py lock` and commit releases/identity.json before tagging.", file=sys.stderr)
-            return 1
-        print("Every card ID is recorded in releases/identity.json.")
-        return 0
-    print(f"Recorded {plural(len(ids), 'new card ID')} in releases/identity.json.")
+        return 1
+    version = project.profile.version
+    if args.check:
+        print(f"releases/identity.json records release {version} and every card as it is.")
+    else:
+        print(f"Recorded release {version} in releases/identity.json: {plural(len(ids), 'card')} new or changed since the last lock.")
     return 0
 
 
 def _release_notes(project: Project, args: argparse.Namespace) -> int:
-    notes = pipeline.release_notes(project, args.since)
+    notes = pipeline.release_notes(project, args.since, checksums=args.checksums)
     if args.output:
         args.output.write_text(notes, encoding="utf-8")
     else:
@@ -173,9 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     progress.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown to FILE")
     progress.set_defaults(handler=_progress)
     lock = commands.add_parser(
-        "lock", parents=[common], help="record every card ID and the note type as released (run before tagging)"
+        "lock", parents=[common], help="record the release, the note type and every card as released (run before tagging)"
     )
-    lock.add_argument("--check", action="store_true", help="only report card IDs not yet recorded (exit 1 if any)")
+    lock.add_argument("--check", action="store_true", help="only report whether the lock records this version and every card as it is (exit 1 if not)")
     lock.add_argument(
         "--allow-notetype-change", action="store_true", help="accept a changed note type (major release only)"
     )
@@ -185,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     notes.add_argument("--since", metavar="REF", help="the previous release's tag (omit for the first release)")
     notes.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    notes.add_argument("--checksums", action="store_true", help="add the SHA-256 of each deck in dist/ (build first)")
     notes.set_defaults(handler=_release_notes)
     init = commands.add_parser("init", help="start a deck project for another book in DIR (profile, example chapter, CI)")
     init.add_argument("directory", type=Path, metavar="DIR", help="the new project's folder (created; must be empty if it exists)")

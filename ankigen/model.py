@@ -69,6 +69,7 @@ class Card:
     tags: list[str] = field(default_factory=list)
     images: list[Reference] = field(default_factory=list)
     code_blocks: list[CodeBlock] = field(default_factory=list)
+    release: str = ""  # the deck version that last changed the card, from the identity lock (check stage)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .check import check_card_html, check_chapters, check_figure_references
-from .check.identity import check_identity, lock_identity, unlocked_ids
+from .check.identity import LockRefused, assign_releases, check_identity, lock_identity, read_lock, unlocked_cards
 from .compute.execute import execute_blocks
 from .compute.figures import Recipe, generate_figures, load_recipes
-from .errors import BuildError, Report
-from .files import exclusive, file_matches, read_json_or_empty, write_atomically
+from .errors import BuildError, Location, Report
+from .files import exclusive, file_matches, file_sha256, read_json_or_empty, write_atomically
 from .fingerprint import output_fingerprint
 from .model import Chapter, Execution
 from .profile import Profile, load_profile
@@ -159,22 +159,34 @@ def progress(project: Project, recipes: Mapping[str, Recipe] | None = None):
 
 
 def lock(project: Project, *, allow_notetype_change: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
-    """Records every current card ID (and the note type) as released; with check_only, lists unrecorded IDs."""
+    """Records the release, the note type and every card as it is now; returns the IDs new or changed since
+    the lock. With check_only, records nothing: it returns those IDs, and an error if the lock is of another release."""
     # The lock is what is being updated, so it is not checked against itself here.
     checked = _read_and_check(project, check_lock=False)
     report = checked.report
     if not report.ok:
         return [], report
     if check_only:
-        return unlocked_ids(checked.chapters, project.identity_lock), report
+        lock = read_lock(project.identity_lock)
+        locked, version = lock.release if lock else None, project.profile.version
+        where = Location(IDENTITY_LOCK.as_posix(), 1)
+        if locked != version:
+            report.error(where, f"the lock records release {locked or 'none'}, not {version} (ankigen.toml): run `python build.py lock`")
+        ids = unlocked_cards(checked.chapters, lock)
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            report.error(where, f"{plural(len(ids), 'card')} new or changed since the lock: {shown}: run `python build.py lock`")
+        return ids, report
     try:
         return lock_identity(checked.chapters, project.identity_lock, project.profile, allow_notetype_change=allow_notetype_change), report
-    except ValueError as err:
-        raise BuildError(f"{err}: pass --allow-notetype-change only for a major release (learners must re-import)") from err
+    except LockRefused as err:
+        raise BuildError(str(err)) from err
 
 
-def release_notes(project: Project, since: str | None) -> str:
-    """Markdown notes: cards added, changed and retired since a git ref (everything when there is none)."""
+def release_notes(project: Project, since: str | None, *, checksums: bool = False, environ: Mapping[str, str] = os.environ) -> str:
+    """Markdown notes: cards added, changed and retired since a git ref (everything when there is none);
+    with checksums, the SHA-256 of each deck in dist/, which must be the build of these sources."""
+    from .package import package_names
     from .reports.release_notes import compare_cards, format_release_notes, read_sources_at
 
     report = Report()
@@ -182,7 +194,13 @@ def release_notes(project: Project, since: str | None) -> str:
     if not report.ok:
         raise BuildError("the sources have problems: run `python build.py check` first")
     before = read_sources_at(project.profile, since) if since else []
-    return format_release_notes(project.profile, since, compare_cards(before, current))
+    sums = None
+    if checksums:
+        stamp = _input_stamp(project, output_fingerprint(project.profile), _timestamp(project, environ))
+        if not _dist_is_current(project.dist, stamp):
+            raise BuildError("dist/ does not hold the decks of these sources: run `python build.py` first")
+        sums = {name: file_sha256(project.dist / name) for name in package_names(project.profile, current)}
+    return format_release_notes(project.profile, since, compare_cards(before, current), sums)
 
 
 # -- the stages' steps -------------------------------------------------------------------------
@@ -200,7 +218,9 @@ def _read_and_check(project: Project, recipes: Mapping[str, Recipe] | None = Non
     check_chapters(chapters, report)
     check_figure_references(chapters, project.figures, recipes, report)
     if check_lock:
-        check_identity(chapters, project.identity_lock, project.profile, report)
+        lock = read_lock(project.identity_lock)
+        check_identity(chapters, lock, project.identity_lock, project.profile, report)
+        assign_releases(chapters, lock, project.profile.version)
     check_card_html(chapters, report)
     checked = CheckResult(chapters, report, recipes)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), project.source.name)
@@ -254,6 +274,7 @@ def _input_stamp(project: Project, fingerprint: str, timestamp: int) -> str:
     """A hash of everything a build reads: the output fingerprint, sources, media and the timestamp."""
     digest = hashlib.sha256(json.dumps([fingerprint, timestamp]).encode())
     files = sorted(project.source.glob("*.md")) + sorted(p for p in project.media.rglob("*") if p.is_file())
+    files += [project.identity_lock] if project.identity_lock.exists() else []  # it sets the release tags
     for path in files:
         digest.update(f"\x1e{path.relative_to(project.root)}\x1f".encode())
         digest.update(path.read_bytes())

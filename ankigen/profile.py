@@ -97,6 +97,10 @@ class Profile:
     def chapter_tag(self, number: int) -> str:
         return f"{self.deck_name}::ch{number:02d}"
 
+    def release_tag(self, version: str) -> str:
+        """The tag of the cards a release added or changed: learners browse it to see what is new."""
+        return f"{self.deck_name}::updated::v{version}"
+
 
 def load_profile(root: Path) -> Profile:
     """Reads root/ankigen.toml; every problem in it is reported at its line in one ProfileError."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -73,3 +74,11 @@ def chapter_text(body: str, chapter: int = 5, extra_metadata: str = "") -> str:
         "\n"
         f"{body}"
     )
+
+
+def set_version(root: Path, version: str) -> None:
+    """Sets the decks' version in a project's ankigen.toml, as a maintainer cutting a release does."""
+    profile = root / "ankigen.toml"
+    text = re.sub(r'^version = "[^"]*"', f'version = "{version}"', profile.read_text(), count=1, flags=re.MULTILINE)
+    assert f'version = "{version}"' in text
+    profile.write_text(text)

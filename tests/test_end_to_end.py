@@ -12,6 +12,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from ankigen.profile import load_profile
 from ankigen.cli import main
+from conftest import set_version
 
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
 
@@ -54,9 +55,10 @@ def test_deck_imports_with_notes_decks_tags_and_media(good_project, monkeypatch,
     assert f"Deck version {load_profile(good_project).version}" in chapter_deck["desc"]
     assert len(collection.find_cards('"deck:fastbook::01 First Steps"')) == 4
 
-    assert note_by_id(collection, "c01-q02").tags == ["code", "fastbook::ch01", "python"]
-    assert note_by_id(collection, "c01-r01").tags == ["fastbook::ch01", "further-research"]
-    assert note_by_id(collection, "c02-x01").tags == ["extra", "fastbook::ch02"]
+    release = "fastbook::updated::v0.1.0"  # no release is locked yet: every card is new in this one
+    assert note_by_id(collection, "c01-q02").tags == ["code", "fastbook::ch01", release, "python"]
+    assert note_by_id(collection, "c01-r01").tags == ["fastbook::ch01", release, "further-research"]
+    assert note_by_id(collection, "c02-x01").tags == ["extra", "fastbook::ch02", release]
 
     media_dir = Path(collection.media.dir())
     image_names = sorted(p.name for p in media_dir.iterdir())
@@ -148,6 +150,45 @@ def test_a_newer_release_updates_cards_and_keeps_review_progress(good_project, m
     assert note_by_id(collection, "c02-x03")["Answer"] == "<p>A brand-new answer.</p>"
     guids = [collection.get_note(nid).guid for nid in collection.find_notes("")]
     assert len(guids) == len(set(guids)) == 9
+
+
+def test_a_release_tags_what_it_changed_keeps_progress_and_marks_retired_cards(good_project, monkeypatch, collection):
+    assert main(["lock", "-q", "--root", str(good_project)]) == 0  # v0.1.0 is released
+    import_deck(collection, build(good_project, 1_700_000_000, monkeypatch) / "fastbook.apkg")
+    studied = study(collection, "fastbook::01 First Steps", 4)  # every card of chapter 1
+    assert collection.find_notes("tag:fastbook::updated::v0.1.0") == collection.find_notes("")
+
+    # v0.2.0: one answer changed, one card added, one retired.
+    set_version(good_project, "0.2.0")
+    first = good_project / "source/01_first_steps.md"
+    first.write_text(
+        first.read_text()
+        .replace("It stays **snake_case_name**", "It remains **snake_case_name**")
+        .replace("{#c01-q02 tags=code,python}", "{#c01-q02 tags=code,python,retired}")
+    )
+    second = good_project / "source/02_second_steps.md"
+    second.write_text(second.read_text() + "\n## A brand-new question? {#c02-x03}\n\nA brand-new answer.\n")
+    result = import_deck(collection, build(good_project, 1_800_000_000, monkeypatch) / "fastbook.apkg")
+
+    assert len(result.log.new) == 1 and not result.log.duplicate
+    assert collection.note_count() == collection.card_count() == 9
+    guids = [collection.get_note(nid).guid for nid in collection.find_notes("")]
+    assert len(set(guids)) == 9
+    for card_id, state in studied.items():
+        assert review_state(collection, card_id) == state
+    changed, added, retired = (note_by_id(collection, i) for i in ("c01-q01", "c02-x03", "c01-q02"))
+    assert "It remains <strong>snake_case_name</strong>" in changed["Answer"]
+    updated = {collection.get_note(nid)["ID"] for nid in collection.find_notes("tag:fastbook::updated::v0.2.0")}
+    assert updated == {"c01-q01", "c01-q02", "c02-x03"}
+    assert "fastbook::updated::v0.1.0" not in changed.tags  # a note carries the release that last changed it
+    assert len(collection.find_notes("tag:fastbook::updated::v0.1.0")) == 6
+    assert "retired" in retired.tags
+    [retired_card] = retired.cards()
+    front = retired_card.question()
+    assert "Retired in v0.2.0: no longer part of the deck." in front
+    assert front.index("Retired in v0.2.0") < front.index("Which code prints a heading marker?")
+    assert "Retired" not in note_by_id(collection, "c01-q03").cards()[0].question()
+    assert added["Answer"] == "<p>A brand-new answer.</p>"
 
 
 def test_chapter_and_all_chapter_decks_share_notes(good_project, monkeypatch, collection):

@@ -1,54 +1,93 @@
-"""Identity lock: what learners' collections already hold must stay recognisable in every release.
+"""Identity lock: what learners' collections already hold must stay recognisable in every release,
+and each card says which release last changed it.
 
-releases/identity.json records the note type's schema and every card ID that has shipped. `check`
+releases/identity.json records the note type's schema, the last locked release, and for every card
+ID that has shipped the release that last changed it and a fingerprint of its content. `check`
 fails when the schema differs or a shipped ID has vanished; retiring a card is explicit (it stays,
-tagged `retired`). `lock` records the current state when a release is cut.
+tagged `retired`). `lock` records the current state when a release is cut. A build tags each card
+with the release that last changed it: the locked one while its content matches the lock, else the
+version being built. That record is committed, so a shallow clone or a source archive tags alike.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Location, Report, SourceError, relative_path
 from ..files import write_atomically
-from ..model import Chapter
+from ..model import Card, Chapter
 from ..profile import Profile
 
-LOCK_PATH = Path("releases") / "identity.json"
 RETIRED_TAG = "retired"
 
 
-def read_lock(path: Path) -> dict | None:
-    """The recorded identity, or None before the first release."""
+@dataclass
+class IdentityLock:
+    notetype: dict
+    release: str | None = None  # the version `lock` last recorded; None before the first release
+    cards: dict[str, tuple[str, str]] = field(default_factory=dict)  # ID -> (release that last changed it, content fingerprint)
+
+
+class LockRefused(ValueError):
+    """`lock` would record something learners' collections cannot follow."""
+
+
+def content_fingerprint(card: Card) -> str:
+    """What a learner sees of a card, from its source: question, answer and tags, trailing spaces ignored."""
+    answer = "\n".join(line.rstrip() for line in card.answer.strip().split("\n"))
+    text = "\x1f".join([card.question.strip(), answer, " ".join(sorted(card.tags))])  # \x1f: no card holds it
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def read_lock(path: Path) -> IdentityLock | None:
+    """The recorded identity, or None when no lock has been written."""
     if not path.exists():
         return None
     shown = f"{path.parent.name}/{path.name}"
     try:
-        lock = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         line = getattr(err, "lineno", 1)
         raise SourceError(Location(shown, line), f"the identity lock is damaged ({err}): restore it with `git checkout -- {shown}`") from None
-    if not (isinstance(lock, dict) and isinstance(lock.get("notetype"), dict) and isinstance(lock.get("released"), list)):
+    if not _is_lock(data):
         raise SourceError(Location(shown, 1), f"the identity lock is not what `lock` writes: restore it with `git checkout -- {shown}`")
-    return lock
+    return IdentityLock(data["notetype"], data["release"], {card_id: tuple(entry) for card_id, entry in data["cards"].items()})
 
 
-def check_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, report: Report) -> None:
-    lock = read_lock(lock_path)
+def _is_lock(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("notetype"), dict)
+        and isinstance(data.get("release"), str | None)
+        and isinstance(data.get("cards"), dict)
+        and all(isinstance(e, list) and len(e) == 2 and all(isinstance(s, str) for s in e) for e in data["cards"].values())
+    )
+
+
+def check_identity(chapters: list[Chapter], lock: IdentityLock | None, lock_path: Path, profile: Profile, report: Report) -> None:
     if lock is None:
         return
     text = lock_path.read_text(encoding="utf-8")
     shown = relative_path(lock_path, profile.root)
-    if lock["notetype"] != profile.notetype_schema():
+    if lock.notetype != profile.notetype_schema():
         report.error(
             Location(shown, _line_of(text, '"notetype"')),
             "the note type differs from the released one (model id, name, fields or template): every learner's "
             "update would fail. Restore the [note_type] table of ankigen.toml, or cut a major release and run "
             "`python build.py lock --allow-notetype-change`",
         )
+    if lock.release is not None and version_key(profile.version) < version_key(lock.release):
+        report.error(
+            Location(shown, _line_of(text, '"release"')),
+            f"the decks' version {profile.version} (ankigen.toml) is older than the released {lock.release}: "
+            "learners' Anki would keep the newer cards. Set a version after it in ankigen.toml",
+        )
     present = _card_ids(chapters)
-    for card_id in lock["released"]:
+    for card_id in lock.cards:
         if card_id not in present:
             report.error(
                 Location(shown, _line_of(text, f'"{card_id}"')),
@@ -57,35 +96,56 @@ def check_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, r
             )
 
 
+def assign_releases(chapters: list[Chapter], lock: IdentityLock | None, version: str) -> None:
+    """Sets each card's release: the locked one while its content is unchanged, else the version being built."""
+    cards = lock.cards if lock else {}
+    for card in (card for chapter in chapters for card in chapter.cards):
+        locked = cards.get(card.id.text)
+        card.release = locked[0] if locked and locked[1] == content_fingerprint(card) else version
+
+
+def unlocked_cards(chapters: list[Chapter], lock: IdentityLock | None) -> list[str]:
+    """IDs of the cards the lock does not record as they are now (new, or changed since)."""
+    cards = lock.cards if lock else {}
+    return sorted(
+        card.id.text
+        for chapter in chapters
+        for card in chapter.cards
+        if cards.get(card.id.text, ("", ""))[1] != content_fingerprint(card)
+    )
+
+
 def lock_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, *, allow_notetype_change: bool = False) -> list[str]:
-    """Records the schema and adds every current card ID; returns the newly recorded IDs."""
-    schema = profile.notetype_schema()
-    lock = read_lock(lock_path) or {"notetype": schema, "released": []}
-    if lock["notetype"] != schema and not allow_notetype_change:
-        raise ValueError("the note type changed since the last release")
-    current = _card_ids(chapters)
-    new = sorted(current - set(lock["released"]))
-    lock = {"notetype": schema, "released": sorted(set(lock["released"]) | current)}
-    write_atomically(lock_path, _dump(lock))
-    return new
+    """Records the schema, the release and every card as it is now; returns the IDs new or changed since the lock."""
+    schema, version = profile.notetype_schema(), profile.version
+    lock = read_lock(lock_path) or IdentityLock(schema)
+    if lock.notetype != schema and not allow_notetype_change:
+        raise LockRefused("the note type changed since the last release: pass --allow-notetype-change only for a major release (learners must re-import)")
+    if lock.release is not None and version_key(version) < version_key(lock.release):
+        raise LockRefused(f"the decks' version {version} is older than the locked release {lock.release}: set a newer version in ankigen.toml")
+    changed = unlocked_cards(chapters, lock)
+    assign_releases(chapters, lock, version)
+    cards = dict(lock.cards)  # a released card missing from the sources stays: `check` reports it
+    cards.update({card.id.text: (card.release, content_fingerprint(card)) for chapter in chapters for card in chapter.cards})
+    write_atomically(lock_path, _dump(IdentityLock(schema, version, cards)))
+    return changed
 
 
-def unlocked_ids(chapters: list[Chapter], lock_path: Path) -> list[str]:
-    """Card IDs not yet recorded: a release must not ship before `lock` has recorded them."""
-    released = set((read_lock(lock_path) or {"released": []})["released"])
-    return sorted(_card_ids(chapters) - released)
+def version_key(version: str) -> tuple[int, ...]:
+    """MAJOR.MINOR.PATCH as numbers, so that 0.10.0 comes after 0.9.0."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
 def _card_ids(chapters: list[Chapter]) -> set[str]:
     return {card.id.text for chapter in chapters for card in chapter.cards}
 
 
-def _dump(lock: dict) -> str:
-    """One ID per line, so a diff shows exactly which IDs a release added."""
-    notetype = json.dumps(lock["notetype"], sort_keys=True)
-    ids = ",\n".join(f'  "{card_id}"' for card_id in lock["released"])
-    released = f"[\n{ids}\n ]" if ids else "[]"
-    return f'{{\n "notetype": {notetype},\n "released": {released}\n}}\n'
+def _dump(lock: IdentityLock) -> str:
+    """One card per line, so a diff shows exactly which cards a release added or changed."""
+    notetype = json.dumps(lock.notetype, sort_keys=True)
+    rows = ",\n".join(f"  {json.dumps(card_id)}: {json.dumps(list(lock.cards[card_id]))}" for card_id in sorted(lock.cards))
+    cards = f"{{\n{rows}\n }}" if rows else "{}"
+    return f'{{\n "notetype": {notetype},\n "release": {json.dumps(lock.release)},\n "cards": {cards}\n}}\n'
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 PACKAGE_STATE = Path(".cache") / "packages.json"  # in dist/: each package's fingerprint and SHA-256
 
 
+def package_names(profile: Profile, chapters: list[Chapter]) -> list[str]:
+    """The file names a build writes: the package of every chapter, then one per chapter."""
+    return [profile.package_name, *(profile.chapter_package.format(slug=c.slug, number=c.number) for c in chapters)]
+
+
 def plan_packages(rendered: list[tuple[Chapter, list[RenderedCard]]], profile: Profile) -> list[DeckPackage]:
     """One package of every chapter, and one per chapter."""
-    packages = [DeckPackage(profile.package_name, rendered)]
-    for chapter, cards in rendered:
-        name = profile.chapter_package.format(slug=chapter.slug, number=chapter.number)
-        packages.append(DeckPackage(name, [(chapter, cards)]))
-    return packages
+    every, *each = package_names(profile, [chapter for chapter, _ in rendered])
+    return [DeckPackage(every, rendered), *(DeckPackage(name, [item]) for name, item in zip(each, rendered))]
 
 
 def write_packages(

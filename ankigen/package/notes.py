@@ -26,6 +26,8 @@ def note_guid(profile: Profile, card: Card) -> str:
 
 def card_tags(profile: Profile, chapter: Chapter, card: Card) -> list[str]:
     tags = [profile.chapter_tag(chapter.number), *card.tags]
+    if card.release:  # only one release tag: Anki replaces a note's tags on update, so an older one goes
+        tags.append(profile.release_tag(card.release))
     kind = profile.kind(card.id.kind)
     if kind is not None and kind.tag and kind.tag not in tags:
         tags.append(kind.tag)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ..check.identity import RETIRED_TAG
 from ..model import Card, Chapter, Execution
 from ..profile import Profile
 from ..wording import plural
@@ -87,10 +88,21 @@ def _render_job(profile: Profile, chapter: Chapter, card: Card, media: Mapping[s
         question=card.question,
         answer=card.answer,
         source=source_field(profile, chapter, card),
+        notice=retired_notice(card),
         image_names=tuple(sorted((src, item.name) for src, item in media.items() if not item.inline)),
         night_image_names=tuple(sorted((src, item.night.name) for src, item in media.items() if item.night)),
         inline_html=tuple(sorted((src, item.path.read_text(encoding="utf-8")) for src, item in media.items() if item.inline)),
         outputs=tuple(sorted(run_outputs)),
+    )
+
+
+def retired_notice(card: Card) -> str:
+    """One line above a retired card's question: learners keep it (Anki never deletes notes) until they act."""
+    if RETIRED_TAG not in card.tags:
+        return ""
+    return (
+        f'<div class="retired-notice">Retired in v{html.escape(card.release)}: no longer part of the deck. '
+        f"Suspend or delete it (Browse, search <code>tag:{RETIRED_TAG}</code>).</div>"
     )
 
 

@@ -28,13 +28,14 @@ class RenderJob:
     question: str
     answer: str
     source: str  # the Source field's HTML, before sanitising
+    notice: str = ""  # HTML the engine puts above the question (a retired card's notice), before sanitising
     image_names: tuple[tuple[str, str], ...] = ()
     night_image_names: tuple[tuple[str, str], ...] = ()  # src -> the night version's media name
     inline_html: tuple[tuple[str, str], ...] = ()
     outputs: tuple[tuple[str, str, bool], ...] = ()  # (code, output, raised) of the card's run blocks
 
     def key(self, fingerprint: str) -> str:
-        parts = [fingerprint, self.question, self.answer, self.source, json.dumps([self.image_names, self.night_image_names, self.inline_html, self.outputs])]
+        parts = [fingerprint, self.question, self.answer, self.source, self.notice, json.dumps([self.image_names, self.night_image_names, self.inline_html, self.outputs])]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()  # \x1f: a separator no text contains
 
 

@@ -69,7 +69,7 @@ def _render_one(renderer: Renderer, job: RenderJob) -> tuple[str, str, str]:
     )
     try:
         return (
-            renderer.render_inline(job.question, attachments),
+            sanitize_html(job.notice) + renderer.render_inline(job.question, attachments),
             renderer.render(job.answer, attachments),
             sanitize_html(job.source),  # made by the engine from escaped pieces; it passes the same sanitiser
         )
