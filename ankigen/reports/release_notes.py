@@ -51,17 +51,38 @@ def read_sources_at(profile: Profile, ref: str, source_folder: str = "source") -
         return read_sources(Path(scratch) / source_folder, profile, Report())
 
 
-def format_release_notes(profile: Profile, since: str | None, changes: CardChanges) -> str:
+def format_release_notes(profile: Profile, since: str | None, changes: CardChanges, checksums: dict[str, str] | None = None) -> str:
+    """The notes for learners: what changed, how to update without losing progress, and the checksums."""
     since_text = f"since {since}" if since else "(first release)"
     lines = [f"# {profile.deck_name} decks {profile.version}", "", f"Cards {since_text}: {len(changes.added)} added, "
              f"{len(changes.changed)} changed, {len(changes.retired)} retired."]
     sections = (
         ("Added", changes.added),
         ("Changed", changes.changed),
-        ("Retired (kept in your collection, tagged `retired`; suspend them if you like)", changes.retired),
+        ("Retired (kept in your collection, tagged `retired`; suspend or delete them)", changes.retired),
     )
     for title, cards in sections:
         if cards:
             lines += ["", f"## {title}", ""] + [f"- `{card.id}` {card.question}" for card in cards]
-    lines += ["", "Import over your previous version with the default options to keep your review progress."]
+    lines += ["", *update_instructions(profile)]
+    if checksums:
+        lines += ["", "## Checksums (SHA-256)", "", "```", *(f"{sha}  {name}" for name, sha in checksums.items()), "```"]
     return "\n".join(lines) + "\n"
+
+
+def update_instructions(profile: Profile) -> list[str]:
+    """How to import a release over an earlier one and keep every review; the README says the same."""
+    tag = profile.release_tag(profile.version)
+    return [
+        "## Updating without losing your progress",
+        "",
+        "Import the new `.apkg` over the old one (**File → Import…** on a computer; open the file with "
+        "AnkiDroid or AnkiMobile on a phone) and keep the importer's default options:",
+        "",
+        "- **Update notes: If newer** and **Update note types: If newer**: changed cards get their new text and new cards appear.",
+        "- **Merge note types** off and **Import any learning progress** off: your review history stays as it is.",
+        "",
+        f"To see what this release changed, open **Browse** and search `tag:{tag}`. Retired cards stay in your "
+        f"collection with a notice on the card: search `tag:{RETIRED_TAG}` to suspend or delete them. Anki replaces "
+        "an updated note's tags with the release's, so tags you added to these cards yourself are not kept.",
+    ]
