@@ -145,6 +145,7 @@ def test_the_first_release_notes_need_no_earlier_tag_and_say_how_to_update(make_
     assert main(["release-notes", "-q", "--root", str(root)]) == 0
     notes = capsys.readouterr().out
     assert "Cards (first release): 2 added, 0 changed, 0 retired." in notes
+    assert "## Added\n\n- `c05-q01` First?\n- `c05-q02` Second?\n" in notes  # a short list is not folded
     assert "## Updating without losing your progress" in notes
     assert "search `tag:fastbook::updated::v0.1.0`" in notes
     assert "## Checksums" not in notes
@@ -176,3 +177,12 @@ def test_release_notes_checksums_are_those_of_the_decks_built_from_these_sources
         assert f"{hashlib.sha256(deck.read_bytes()).hexdigest()}  {deck.name}\n" in notes
     (root / "source/05_x.md").write_text(chapter_text(CARDS.replace("Two.", "Two, edited.")))
     assert main(["release-notes", "-q", "--checksums", "--root", str(root)]) == 1  # dist/ is now stale
+
+
+def test_a_long_list_of_cards_is_folded_under_a_count(make_project, capsys):
+    cards = "".join(f"## Question {n}? {{#c05-x{n:02d}}}\n\nAnswer {n}.\n\n" for n in range(1, 32))
+    root = make_project({"source/05_x.md": chapter_text(cards)})
+    assert main(["release-notes", "-q", "--root", str(root)]) == 0
+    notes = capsys.readouterr().out
+    assert "## Added\n\n<details><summary>31 cards</summary>\n\n- `c05-x01` Question 1?\n" in notes
+    assert "- `c05-x31` Question 31?\n\n</details>\n" in notes

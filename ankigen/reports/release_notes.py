@@ -19,6 +19,9 @@ from ..profile import Profile
 from ..read import read_sources
 
 
+FOLDED_OVER = 30  # cards in one section of the notes, over which the list is folded
+
+
 @dataclass
 class CardChanges:
     added: list[Card] = field(default_factory=list)
@@ -63,7 +66,10 @@ def format_release_notes(profile: Profile, since: str | None, changes: CardChang
     )
     for title, cards in sections:
         if cards:
-            lines += ["", f"## {title}", ""] + [f"- `{card.id}` {card.question}" for card in cards]
+            items = [f"- `{card.id}` {card.question}" for card in cards]
+            if len(cards) > FOLDED_OVER:  # a first release lists hundreds: fold them under a line that counts them
+                items = [f"<details><summary>{len(cards)} cards</summary>", "", *items, "", "</details>"]
+            lines += ["", f"## {title}", "", *items]
     lines += ["", *update_instructions(profile)]
     if checksums:
         lines += ["", "## Checksums (SHA-256)", "", "```", *(f"{sha}  {name}" for name, sha in checksums.items()), "```"]
