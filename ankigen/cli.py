@@ -19,7 +19,7 @@ Figures and code outputs are committed under media/; a build recomputes only wha
 Start a deck for another book with `ankigen init DIR`."""
 
 
-COMMANDS = ("build", "check", "preview", "figures", "progress", "lock", "release-notes", "init")
+COMMANDS = ("build", "check", "preview", "figures", "progress", "lock", "release-notes", "changes", "init")
 
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
@@ -108,12 +108,20 @@ def _lock(project: Project, args: argparse.Namespace) -> int:
 
 
 def _release_notes(project: Project, args: argparse.Namespace) -> int:
-    notes = pipeline.release_notes(project, args.since, checksums=args.checksums)
-    if args.output:
-        args.output.write_text(notes, encoding="utf-8")
-    else:
-        print(notes, end="")
+    _write_or_print(pipeline.release_notes(project, args.since, checksums=args.checksums), args.output)
     return 0
+
+
+def _changes(project: Project, args: argparse.Namespace) -> int:
+    _write_or_print(pipeline.changes(project, args.since), args.output)
+    return 0
+
+
+def _write_or_print(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
 
 
 def _print_problems(report: Report) -> bool:
@@ -185,6 +193,14 @@ def _parser() -> argparse.ArgumentParser:
     notes.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     notes.add_argument("--checksums", action="store_true", help="add the SHA-256 of each deck in dist/ (build first)")
     notes.set_defaults(handler=_release_notes)
+    changes = commands.add_parser(
+        "changes",
+        parents=[common],
+        help="Markdown summary for reviewers: the cards added, changed (old and new text) and retired since REF",
+    )
+    changes.add_argument("--since", metavar="REF", required=True, help="the git ref to compare with, e.g. origin/main")
+    changes.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    changes.set_defaults(handler=_changes)
     init = commands.add_parser("init", help="start a deck project for another book in DIR (profile, example chapter, CI)")
     init.add_argument("directory", type=Path, metavar="DIR", help="the new project's folder (created; must be empty if it exists)")
     init.add_argument("--title", default="My Book", help="the book's title (default: %(default)s)")

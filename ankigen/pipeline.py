@@ -189,10 +189,7 @@ def release_notes(project: Project, since: str | None, *, checksums: bool = Fals
     from .package import package_names
     from .reports.release_notes import compare_cards, format_release_notes, read_sources_at
 
-    report = Report()
-    current = read_sources(project.source, project.profile, report)
-    if not report.ok:
-        raise BuildError("the sources have problems: run `python build.py check` first")
+    current = _read_clean_sources(project)
     before = read_sources_at(project.profile, since) if since else []
     sums = None
     if checksums:
@@ -203,7 +200,25 @@ def release_notes(project: Project, since: str | None, *, checksums: bool = Fals
     return format_release_notes(project.profile, since, compare_cards(before, current), sums)
 
 
+def changes(project: Project, since: str) -> str:
+    """Markdown for reviewers: the cards added, changed (old and new text) and retired since a git ref."""
+    from .reports.release_notes import read_sources_at
+    from .reports.review_summary import format_review_summary
+
+    current = _read_clean_sources(project)
+    return format_review_summary(read_sources_at(project.profile, since), current, since)
+
+
 # -- the stages' steps -------------------------------------------------------------------------
+
+
+def _read_clean_sources(project: Project) -> list[Chapter]:
+    """The chapters for a report that compares them with another version: they must read without problems."""
+    report = Report()
+    chapters = read_sources(project.source, project.profile, report)
+    if not report.ok:
+        raise BuildError("the sources have problems: run `python build.py check` first")
+    return chapters
 
 
 def _read_and_check(project: Project, recipes: Mapping[str, Recipe] | None = None, check_lock: bool = True) -> CheckResult:

@@ -54,3 +54,22 @@ def test_the_release_is_published_by_a_job_that_runs_nothing_from_the_repository
     assert not any("checkout" in step.get("uses", "") for step in publish_steps)
     assert not any("python" in step.get("run", "") for step in publish_steps)
     assert "python build.py figures --check" in str(jobs["build"]["steps"])  # so no `python run` block runs
+
+
+def test_a_pull_request_gets_a_summary_of_its_cards_and_the_preview_page():
+    import yaml
+
+    workflow = yaml.safe_load((PROJECT_ROOT / ".github/workflows/ci.yml").read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"] == {"fetch-depth": 0, "persist-credentials": False}  # the base commit is there to compare with
+    [summary] = [step for step in steps if "build.py changes" in step.get("run", "")]
+    assert summary["run"] == 'python build.py changes --since "$BASE_SHA" >> "$GITHUB_STEP_SUMMARY"'
+    assert summary["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
+    assert "github.event_name == 'pull_request'" in summary["if"]
+    [preview] = [step for step in steps if step.get("run") == "python build.py preview"]
+    assert "github.event_name == 'pull_request'" in preview["if"]
+    [upload] = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["uses"] == "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"  # the release workflow's pin
+    assert upload["with"]["path"] == "dist/preview" and upload["with"]["if-no-files-found"] == "error"
+    assert f"steps.{preview['id']}.outcome == 'success'" in upload["if"]  # so only on a pull request, once the page is written
