@@ -94,10 +94,8 @@ def _progress(project: Project, args: argparse.Namespace) -> int:
 
 
 def _lock(project: Project, args: argparse.Namespace) -> int:
-    ids, report = pipeline.lock(project, allow_notetype_change=args.allow_notetype_change, check_only=args.check)
+    ids, report = pipeline.lock(project, allow_notetype_change=args.allow_notetype_change, amend=args.amend, check_only=args.check)
     if not _print_problems(report):
-        if args.check:
-            print("Run `python build.py lock` and commit releases/identity.json before tagging.", file=sys.stderr)
         return 1
     version = project.profile.version
     if args.check:
@@ -185,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     lock.add_argument(
         "--allow-notetype-change", action="store_true", help="accept a changed note type (major release only)"
     )
+    lock.add_argument("--amend", action="store_true", help="record changes under the version already locked (only before it is published)")
     lock.set_defaults(handler=_lock)
     notes = commands.add_parser(
         "release-notes", parents=[common], help="Markdown list of cards added, changed and retired since a git tag"

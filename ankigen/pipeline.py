@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .check import check_card_html, check_chapters, check_figure_references
-from .check.identity import LockRefused, assign_releases, check_identity, lock_identity, read_lock, unlocked_cards
+from .check.identity import IdentityLock, LockRefused, assign_releases, check_identity, lock_identity, read_lock, unlocked_cards
 from .compute.execute import execute_blocks
 from .compute.figures import Recipe, generate_figures, load_recipes
 from .errors import BuildError, Location, Report
@@ -28,8 +28,8 @@ from .model import Chapter, Execution
 from .profile import Profile, load_profile
 from .read import read_sources
 from .read.timestamp import build_timestamp
-from .render.media import FIGURES_FOLDER, MediaFile, figure_references, resolve_media
-from .wording import plural
+from .render.media import FIGURES_FOLDER, MediaFile, figure_references, media_files, resolve_media
+from .wording import listed, plural
 
 if TYPE_CHECKING:  # the render and package stages import heavy libraries: they load when used
     from .render import RenderedCard
@@ -77,6 +77,7 @@ class CheckResult:
     chapters: list[Chapter]
     report: Report
     recipes: Mapping[str, Recipe]  # the figure recipes cards may show
+    lock: IdentityLock | None = None  # the identity lock, as read by the check
     media: dict[str, dict[str, MediaFile]] = field(default_factory=dict)  # card ID -> {src: file}
 
     @property
@@ -158,12 +159,15 @@ def progress(project: Project, recipes: Mapping[str, Recipe] | None = None):
     return compute_coverage(checked.chapters, project.profile), checked.report
 
 
-def lock(project: Project, *, allow_notetype_change: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
+def lock(project: Project, *, allow_notetype_change: bool = False, amend: bool = False, check_only: bool = False) -> tuple[list[str], Report]:
     """Records the release, the note type and every card as it is now; returns the IDs new or changed since
     the lock. With check_only, records nothing: it returns those IDs, and an error if the lock is of another release."""
     # The lock is what is being updated, so it is not checked against itself here.
     checked = _read_and_check(project, check_lock=False)
     report = checked.report
+    if report.ok:  # what the cards show goes into the lock: it must be what the release ships
+        _report_stale_content(checked, project, as_error=True)
+        shown = _committed_content(checked, project)
     if not report.ok:
         return [], report
     if check_only:
@@ -172,32 +176,40 @@ def lock(project: Project, *, allow_notetype_change: bool = False, check_only: b
         where = Location(IDENTITY_LOCK.as_posix(), 1)
         if locked != version:
             report.error(where, f"the lock records release {locked or 'none'}, not {version} (ankigen.toml): run `python build.py lock`")
-        ids = unlocked_cards(checked.chapters, lock)
+        ids = unlocked_cards(checked.chapters, lock, shown)
         if ids:
-            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-            report.error(where, f"{plural(len(ids), 'card')} new or changed since the lock: {shown}: run `python build.py lock`")
+            fix = "set a newer version in ankigen.toml, then run `python build.py lock`" if locked == version else "run `python build.py lock`"
+            report.error(where, f"{plural(len(ids), 'card')} new or changed since the lock: {listed(ids)}: {fix}")
         return ids, report
     try:
-        return lock_identity(checked.chapters, project.identity_lock, project.profile, allow_notetype_change=allow_notetype_change), report
+        ids = lock_identity(
+            checked.chapters, project.identity_lock, project.profile, shown, allow_notetype_change=allow_notetype_change, amend=amend
+        )
     except LockRefused as err:
         raise BuildError(str(err)) from err
+    return ids, report
 
 
 def release_notes(project: Project, since: str | None, *, checksums: bool = False, environ: Mapping[str, str] = os.environ) -> str:
-    """Markdown notes: cards added, changed and retired since a git ref (everything when there is none);
-    with checksums, the SHA-256 of each deck in dist/, which must be the build of these sources."""
+    """Markdown notes: the cards this version added, changed and retired, by their release tags, compared with
+    the sources at a git ref (everything is new without one); with checksums, the SHA-256 of each deck in
+    dist/, which must be the build of these sources."""
     from .package import package_names
-    from .reports.release_notes import compare_cards, format_release_notes, read_sources_at
+    from .reports.release_notes import format_release_notes, read_sources_at, release_changes
 
-    current = _read_clean_sources(project)
+    checked = _read_and_check(project)
+    if not checked.report.ok:
+        raise BuildError("the sources have problems: run `python build.py check` first")
+    assign_releases(checked.chapters, checked.lock, project.profile.version, _committed_content(checked, project))
     before = read_sources_at(project.profile, since) if since else []
     sums = None
     if checksums:
         stamp = _input_stamp(project, output_fingerprint(project.profile), _timestamp(project, environ))
         if not _dist_is_current(project.dist, stamp):
             raise BuildError("dist/ does not hold the decks of these sources: run `python build.py` first")
-        sums = {name: file_sha256(project.dist / name) for name in package_names(project.profile, current)}
-    return format_release_notes(project.profile, since, compare_cards(before, current), sums)
+        sums = {name: file_sha256(project.dist / name) for name in package_names(project.profile, checked.chapters)}
+    changes = release_changes(before, checked.chapters, project.profile.version)
+    return format_release_notes(project.profile, since, changes, sums)
 
 
 def changes(project: Project, since: str) -> str:
@@ -232,12 +244,11 @@ def _read_and_check(project: Project, recipes: Mapping[str, Recipe] | None = Non
         raise BuildError(f"no chapter files (NN_name.md) in {project.source}")
     check_chapters(chapters, report)
     check_figure_references(chapters, project.figures, recipes, report)
+    lock = read_lock(project.identity_lock) if check_lock else None
     if check_lock:
-        lock = read_lock(project.identity_lock)
         check_identity(chapters, lock, project.identity_lock, project.profile, report)
-        assign_releases(chapters, lock, project.profile.version)
     check_card_html(chapters, report)
-    checked = CheckResult(chapters, report, recipes)
+    checked = CheckResult(chapters, report, recipes, lock)
     log.info("Read %s, %s from %s", plural(len(chapters), "chapter"), plural(checked.card_count, "card"), project.source.name)
     return checked
 
@@ -250,7 +261,27 @@ def _compute_and_render(checked: CheckResult, project: Project, device: str, fin
     checked.media = resolve_media(checked.chapters, project.media, project.profile.media_prefix, checked.report)
     if not checked.report.ok:
         return []
+    assign_releases(checked.chapters, checked.lock, project.profile.version, _what_cards_show(checked, outputs))
     return render_chapters(checked.chapters, checked.media, outputs, project.profile, fingerprint, project.render_cache)
+
+
+def _what_cards_show(checked: CheckResult, outputs: Mapping[str, Execution]) -> dict[str, list[str]]:
+    """Per card, what it shows besides its text: its media's names (which hash the files' bytes) and code outputs."""
+    return {
+        card.id.text: [
+            *(file.name for file in media_files(checked.media[card.id.text])),
+            *(json.dumps([outputs[b.code].output, outputs[b.code].raised]) for b in card.code_blocks if b.runs and b.code in outputs),
+        ]
+        for chapter in checked.chapters
+        for card in chapter.cards
+    }
+
+
+def _committed_content(checked: CheckResult, project: Project) -> dict[str, list[str]]:
+    """What cards show from the committed media and outputs, as a build would (a release requires them current)."""
+    outputs = execute_blocks(checked.chapters, project.outputs, checked.report, run=False).outputs
+    checked.media = resolve_media(checked.chapters, project.media, project.profile.media_prefix, checked.report)
+    return _what_cards_show(checked, outputs)
 
 
 def _timestamp(project: Project, environ: Mapping[str, str]) -> int:

@@ -7,6 +7,8 @@ fails when the schema differs or a shipped ID has vanished; retiring a card is e
 tagged `retired`). `lock` records the current state when a release is cut. A build tags each card
 with the release that last changed it: the locked one while its content matches the lock, else the
 version being built. That record is committed, so a shallow clone or a source archive tags alike.
+A card's content is what a learner sees of it: its text and tags, and the media and code outputs it
+shows (a recomputed figure changes the note as much as an edited answer does).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from ..errors import Location, Report, SourceError, relative_path
 from ..files import write_atomically
 from ..model import Card, Chapter
 from ..profile import Profile
+from ..wording import listed, plural
 
 RETIRED_TAG = "retired"
 
@@ -36,11 +40,11 @@ class LockRefused(ValueError):
     """`lock` would record something learners' collections cannot follow."""
 
 
-def content_fingerprint(card: Card) -> str:
-    """What a learner sees of a card, from its source: question, answer and tags, trailing spaces ignored."""
-    answer = "\n".join(line.rstrip() for line in card.answer.strip().split("\n"))
-    text = "\x1f".join([card.question.strip(), answer, " ".join(sorted(card.tags))])  # \x1f: no card holds it
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def content_fingerprint(card: Card, shown: Sequence[str] = ()) -> str:
+    """A hash of the card's question, answer and tags, and of what else it shows (media names, which
+    hash the files' bytes, and code outputs); without `shown`, of its text and tags alone."""
+    parts = [card.question.strip(), card.answer.strip(), " ".join(sorted(set(card.tags))), *shown]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]  # \x1f: no card holds it
 
 
 def read_lock(path: Path) -> IdentityLock | None:
@@ -53,6 +57,8 @@ def read_lock(path: Path) -> IdentityLock | None:
     except (OSError, ValueError) as err:
         line = getattr(err, "lineno", 1)
         raise SourceError(Location(shown, line), f"the identity lock is damaged ({err}): restore it with `git checkout -- {shown}`") from None
+    if _is_first_lock(data):  # ankigen before 0.1.0 recorded IDs only: `lock` rewrites it, keeping every ID
+        return IdentityLock(data["notetype"], None, {card_id: ("", "") for card_id in data["released"]})
     if not _is_lock(data):
         raise SourceError(Location(shown, 1), f"the identity lock is not what `lock` writes: restore it with `git checkout -- {shown}`")
     return IdentityLock(data["notetype"], data["release"], {card_id: tuple(entry) for card_id, entry in data["cards"].items()})
@@ -62,9 +68,20 @@ def _is_lock(data: object) -> bool:
     return (
         isinstance(data, dict)
         and isinstance(data.get("notetype"), dict)
-        and isinstance(data.get("release"), str | None)
+        and "release" in data
+        and isinstance(data["release"], str | None)
         and isinstance(data.get("cards"), dict)
         and all(isinstance(e, list) and len(e) == 2 and all(isinstance(s, str) for s in e) for e in data["cards"].values())
+    )
+
+
+def _is_first_lock(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and set(data) == {"notetype", "released"}
+        and isinstance(data["notetype"], dict)
+        and isinstance(data["released"], list)
+        and all(isinstance(card_id, str) for card_id in data["released"])
     )
 
 
@@ -96,26 +113,35 @@ def check_identity(chapters: list[Chapter], lock: IdentityLock | None, lock_path
             )
 
 
-def assign_releases(chapters: list[Chapter], lock: IdentityLock | None, version: str) -> None:
+def assign_releases(chapters: list[Chapter], lock: IdentityLock | None, version: str, shown: Mapping[str, Sequence[str]]) -> None:
     """Sets each card's release: the locked one while its content is unchanged, else the version being built."""
     cards = lock.cards if lock else {}
     for card in (card for chapter in chapters for card in chapter.cards):
         locked = cards.get(card.id.text)
-        card.release = locked[0] if locked and locked[1] == content_fingerprint(card) else version
+        unchanged = locked and locked[1] == content_fingerprint(card, shown[card.id.text])
+        card.release = locked[0] if unchanged else version
 
 
-def unlocked_cards(chapters: list[Chapter], lock: IdentityLock | None) -> list[str]:
+def unlocked_cards(chapters: list[Chapter], lock: IdentityLock | None, shown: Mapping[str, Sequence[str]]) -> list[str]:
     """IDs of the cards the lock does not record as they are now (new, or changed since)."""
     cards = lock.cards if lock else {}
     return sorted(
         card.id.text
         for chapter in chapters
         for card in chapter.cards
-        if cards.get(card.id.text, ("", ""))[1] != content_fingerprint(card)
+        if cards.get(card.id.text, ("", ""))[1] != content_fingerprint(card, shown[card.id.text])
     )
 
 
-def lock_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, *, allow_notetype_change: bool = False) -> list[str]:
+def lock_identity(
+    chapters: list[Chapter],
+    lock_path: Path,
+    profile: Profile,
+    shown: Mapping[str, Sequence[str]],
+    *,
+    allow_notetype_change: bool = False,
+    amend: bool = False,
+) -> list[str]:
     """Records the schema, the release and every card as it is now; returns the IDs new or changed since the lock."""
     schema, version = profile.notetype_schema(), profile.version
     lock = read_lock(lock_path) or IdentityLock(schema)
@@ -123,10 +149,15 @@ def lock_identity(chapters: list[Chapter], lock_path: Path, profile: Profile, *,
         raise LockRefused("the note type changed since the last release: pass --allow-notetype-change only for a major release (learners must re-import)")
     if lock.release is not None and version_key(version) < version_key(lock.release):
         raise LockRefused(f"the decks' version {version} is older than the locked release {lock.release}: set a newer version in ankigen.toml")
-    changed = unlocked_cards(chapters, lock)
-    assign_releases(chapters, lock, version)
+    changed = unlocked_cards(chapters, lock, shown)
+    if changed and version == lock.release and not amend:
+        raise LockRefused(
+            f"release {version} is locked already, and {plural(len(changed), 'card')} changed since ({listed(changed)}): "
+            f"set a newer version in ankigen.toml, or pass --amend if {version} has not been published"
+        )
+    assign_releases(chapters, lock, version, shown)
     cards = dict(lock.cards)  # a released card missing from the sources stays: `check` reports it
-    cards.update({card.id.text: (card.release, content_fingerprint(card)) for chapter in chapters for card in chapter.cards})
+    cards.update({card.id.text: (card.release, content_fingerprint(card, shown[card.id.text])) for chapter in chapters for card in chapter.cards})
     write_atomically(lock_path, _dump(IdentityLock(schema, version, cards)))
     return changed
 

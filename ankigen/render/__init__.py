@@ -101,7 +101,7 @@ def retired_notice(card: Card) -> str:
     if RETIRED_TAG not in card.tags:
         return ""
     return (
-        f'<div class="retired-notice">Retired in v{html.escape(card.release)}: no longer part of the deck. '
+        '<div class="retired-notice">Retired: no longer part of the deck. '
         f"Suspend or delete it (Browse, search <code>tag:{RETIRED_TAG}</code>).</div>"
     )
 

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..check.identity import RETIRED_TAG
+from ..check.identity import RETIRED_TAG, content_fingerprint
 from ..errors import BuildError, Report
 from ..model import Card, Chapter
 from ..profile import Profile
@@ -30,6 +30,7 @@ class CardChanges:
 
 
 def compare_cards(before: list[Chapter], after: list[Chapter]) -> CardChanges:
+    """The cards added, retired and changed (in text or tags) between two versions of the sources."""
     old = {card.id.text: card for chapter in before for card in chapter.cards}
     changes = CardChanges()
     for card in (card for chapter in after for card in chapter.cards):
@@ -38,7 +39,23 @@ def compare_cards(before: list[Chapter], after: list[Chapter]) -> CardChanges:
             changes.added.append(card)
         elif RETIRED_TAG in card.tags and RETIRED_TAG not in previous.tags:
             changes.retired.append(card)
-        elif (card.question, card.answer, card.tags) != (previous.question, previous.answer, previous.tags):
+        elif content_fingerprint(card) != content_fingerprint(previous):
+            changes.changed.append(card)
+    return changes
+
+
+def release_changes(before: list[Chapter], after: list[Chapter], version: str) -> CardChanges:
+    """What a release added, changed and retired: exactly the cards its tag marks (their release is this
+    version), so that the notes list what learners find in Anki; `before` tells added from changed."""
+    old = {card.id.text: card for chapter in before for card in chapter.cards}
+    changes = CardChanges()
+    for card in (card for chapter in after for card in chapter.cards if card.release == version):
+        previous = old.get(card.id.text)
+        if previous is None:
+            changes.added.append(card)
+        elif RETIRED_TAG in card.tags and RETIRED_TAG not in previous.tags:
+            changes.retired.append(card)
+        else:
             changes.changed.append(card)
     return changes
 
