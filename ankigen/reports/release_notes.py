@@ -31,25 +31,21 @@ class CardChanges:
 
 def compare_cards(before: list[Chapter], after: list[Chapter]) -> CardChanges:
     """The cards added, retired and changed (in text or tags) between two versions of the sources."""
-    old = {card.id.text: card for chapter in before for card in chapter.cards}
-    changes = CardChanges()
-    for card in (card for chapter in after for card in chapter.cards):
-        previous = old.get(card.id.text)
-        if previous is None:
-            changes.added.append(card)
-        elif RETIRED_TAG in card.tags and RETIRED_TAG not in previous.tags:
-            changes.retired.append(card)
-        elif content_fingerprint(card) != content_fingerprint(previous):
-            changes.changed.append(card)
-    return changes
+    old = _by_id(before)
+    differ = [card for card in _cards(after) if card.id.text not in old or content_fingerprint(card) != content_fingerprint(old[card.id.text])]
+    return _sort_changes(old, differ)
 
 
 def release_changes(before: list[Chapter], after: list[Chapter], version: str) -> CardChanges:
     """What a release added, changed and retired: exactly the cards its tag marks (their release is this
     version), so that the notes list what learners find in Anki; `before` tells added from changed."""
-    old = {card.id.text: card for chapter in before for card in chapter.cards}
+    return _sort_changes(_by_id(before), [card for card in _cards(after) if card.release == version])
+
+
+def _sort_changes(old: dict[str, Card], cards: list[Card]) -> CardChanges:
+    """Each card as added (not in `old`), retired (newly tagged so) or changed."""
     changes = CardChanges()
-    for card in (card for chapter in after for card in chapter.cards if card.release == version):
+    for card in cards:
         previous = old.get(card.id.text)
         if previous is None:
             changes.added.append(card)
@@ -58,6 +54,14 @@ def release_changes(before: list[Chapter], after: list[Chapter], version: str) -
         else:
             changes.changed.append(card)
     return changes
+
+
+def _cards(chapters: list[Chapter]) -> list[Card]:
+    return [card for chapter in chapters for card in chapter.cards]
+
+
+def _by_id(chapters: list[Chapter]) -> dict[str, Card]:
+    return {card.id.text: card for card in _cards(chapters)}
 
 
 def read_sources_at(profile: Profile, ref: str, source_folder: str = "source") -> list[Chapter]:
