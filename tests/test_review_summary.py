@@ -143,3 +143,12 @@ def test_an_unknown_ref_is_a_one_line_error(make_project, capsys):
     assert out == ""
     assert err.startswith("error: cannot read source/ at 'no-such-ref'")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_retired_card_whose_answer_was_replaced_shows_both(make_project, capsys):
+    root, base = repository(make_project, "## Kept? {#c05-q01}\n\nThe old answer.\n")
+    (root / "source/05_x.md").write_text(chapter_text("## Kept? {#c05-q01 tags=retired}\n\nRetired: the book dropped this.\n"))
+    commit(root, "retire")
+    retired = section(changes(root, base, capsys), "Retired")
+    assert retired.startswith("\n- `c05-q01` Kept?\n")
+    assert fenced_blocks(retired)[:2] == ["The old answer.", "Retired: the book dropped this."]

@@ -33,21 +33,23 @@ def format_review_summary(before: list[Chapter], after: list[Chapter], since: st
     lines = [headline + (f", {len(removed)} removed" if removed else "")]
     if changes.added:
         lines += ["", "### Added", "", *(_item(card) for card in changes.added)]
-    if changes.changed:
-        old = {card.id.text: card for chapter in before for card in chapter.cards}
-        lines += ["", "### Changed"]
-        budget = TEXT_BUDGET
-        for card in changes.changed:
-            texts = _old_and_new(old[card.id.text], card)
-            size = sum(len(text) for text in texts)
+    old = {card.id.text: card for chapter in before for card in chapter.cards}
+    budget = TEXT_BUDGET
+    for title, cards in (("Changed", changes.changed), ("Retired", changes.retired)):
+        if cards:
+            lines += ["", f"### {title}"]
+        for card in cards:
             lines += ["", _item(card)]
+            previous = old[card.id.text]
+            if title == "Retired" and (previous.question, previous.answer) == (card.question, card.answer):
+                continue  # only the tag changed: the heading says it all
+            texts = _old_and_new(previous, card)
+            size = sum(len(text) for text in texts)
             if size > budget:
                 lines += ["", f"Text left out: the summary would be too long. Run `python build.py changes --since {since}` to see it."]
                 continue
             budget -= size
             lines += ["", "<details><summary>Old and new text</summary>", "", *texts, "</details>"]
-    if changes.retired:
-        lines += ["", "### Retired", "", *(_item(card) for card in changes.retired)]
     if removed:
         lines += ["", "### Removed from the sources", "", *(_item(card) for card in removed)]
     return "\n".join(lines) + "\n"
