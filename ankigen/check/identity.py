@@ -115,22 +115,21 @@ def check_identity(chapters: list[Chapter], lock: IdentityLock | None, lock_path
 
 def assign_releases(chapters: list[Chapter], lock: IdentityLock | None, version: str, shown: Mapping[str, Sequence[str]]) -> None:
     """Sets each card's release: the locked one while its content is unchanged, else the version being built."""
-    cards = lock.cards if lock else {}
     for card in (card for chapter in chapters for card in chapter.cards):
-        locked = cards.get(card.id.text)
-        unchanged = locked and locked[1] == content_fingerprint(card, shown[card.id.text])
-        card.release = locked[0] if unchanged else version
+        card.release = _locked_release(card, lock, shown) or version
 
 
 def unlocked_cards(chapters: list[Chapter], lock: IdentityLock | None, shown: Mapping[str, Sequence[str]]) -> list[str]:
     """IDs of the cards the lock does not record as they are now (new, or changed since)."""
-    cards = lock.cards if lock else {}
-    return sorted(
-        card.id.text
-        for chapter in chapters
-        for card in chapter.cards
-        if cards.get(card.id.text, ("", ""))[1] != content_fingerprint(card, shown[card.id.text])
-    )
+    return sorted(card.id.text for chapter in chapters for card in chapter.cards if _locked_release(card, lock, shown) is None)
+
+
+def _locked_release(card: Card, lock: IdentityLock | None, shown: Mapping[str, Sequence[str]]) -> str | None:
+    """The release the lock records for the card, if the card is still as recorded."""
+    locked = lock.cards.get(card.id.text) if lock else None
+    if locked and locked[1] == content_fingerprint(card, shown[card.id.text]):
+        return locked[0] or None  # a lock from before release tags records no release
+    return None
 
 
 def lock_identity(
